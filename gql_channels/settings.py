@@ -1,0 +1,38 @@
+"""Settings for gql_channels, read from ``settings.GQL_CHANNELS`` at call time.
+
+Reading on every call (not at import) is what makes ``override_settings`` work in tests,
+the same way strawberry-django reads ``STRAWBERRY_DJANGO``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TypedDict, cast
+
+from django.conf import settings
+
+
+class GqlChannelsSettings(TypedDict):
+    """Shape of ``settings.GQL_CHANNELS``; every key is optional."""
+
+    #: Pagination class used by a paginated list field whose ``Resource`` names none
+    #: (DRF's ``DEFAULT_PAGINATION_CLASS``). A dotted path or a class.
+    DEFAULT_PAGINATION_CLASS: str | type | None
+    #: Where ``manage.py gql_channels_graphiql`` installs the GraphiQL assets and where
+    #: the GraphiQL page serves them from. Lives in the environment, never in the repo.
+    GRAPHIQL_ASSETS_DIR: str | Path
+
+
+DEFAULTS = GqlChannelsSettings(
+    DEFAULT_PAGINATION_CLASS=None,
+    GRAPHIQL_ASSETS_DIR=Path(sys.prefix) / "share" / "gql_channels" / "graphiql",
+)
+
+
+def gql_channels_settings() -> GqlChannelsSettings:
+    """Return ``settings.GQL_CHANNELS`` merged over the defaults."""
+    return cast(
+        "GqlChannelsSettings",
+        {**DEFAULTS, **getattr(settings, "GQL_CHANNELS", {})},
+    )
