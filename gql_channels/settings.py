@@ -19,6 +19,8 @@ class GqlChannelsSettings(TypedDict):
     #: Pagination class used by a paginated list field whose ``Resource`` names none
     #: (DRF's ``DEFAULT_PAGINATION_CLASS``). A dotted path or a class.
     DEFAULT_PAGINATION_CLASS: str | type | None
+    #: Page size of a pagination class that sets none (DRF's ``PAGE_SIZE``).
+    PAGE_SIZE: int | None
     #: Where ``manage.py gql_channels_graphiql`` installs the GraphiQL assets and where
     #: the GraphiQL page serves them from. Lives in the environment, never in the repo.
     GRAPHIQL_ASSETS_DIR: str | Path
@@ -26,6 +28,7 @@ class GqlChannelsSettings(TypedDict):
 
 DEFAULTS = GqlChannelsSettings(
     DEFAULT_PAGINATION_CLASS=None,
+    PAGE_SIZE=None,
     GRAPHIQL_ASSETS_DIR=Path(sys.prefix) / "share" / "gql_channels" / "graphiql",
 )
 

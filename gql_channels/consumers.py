@@ -1,0 +1,97 @@
+"""The Channels consumer that answers legacy action messages from a Strawberry schema."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import URLPattern, URLResolver
+
+from .exceptions import MethodNotAllowed, exception_handler
+from .protocol import LegacyRequest, build_reply, encode_reply, parse_frame
+from .resources import BoundResource, Resource
+from .routing import RouteTable
+
+
+class CompiledRoutes:
+    """A route table whose resources are bound to one schema (documents built and validated)."""
+
+    def __init__(self, routepatterns: Sequence[URLPattern | URLResolver], schema: Any) -> None:
+        self.table = RouteTable(routepatterns)
+        self.bindings: dict[int, BoundResource] = {}
+        for entry in self.table.entries():
+            resource = entry.resource
+            if not isinstance(resource, Resource):
+                raise ImproperlyConfigured(f"Route {entry.route!r} must point at a Resource, not {resource!r}.")
+            if id(resource) not in self.bindings:
+                self.bindings[id(resource)] = resource.bind(schema)
+            if not self.bindings[id(resource)].actions_for(entry.captures):
+                raise ImproperlyConfigured(
+                    f"{resource!r} serves no action on route {entry.route!r}: list and create "
+                    f"need a route without `{resource.lookup_url_kwarg}`, the other actions a route "
+                    "capturing it (see lookup_url_kwarg)."
+                )
+
+    def binding(self, resource: Any) -> BoundResource:
+        return self.bindings[id(resource)]
+
+
+class ActionConsumer(AsyncWebsocketConsumer):
+    """Serve ``{"action", "route", "data"}`` messages like rest_framework_channels' ``AsyncAPIConsumer``.
+
+    Set ``schema`` and ``routepatterns`` on a subclass (or pass them to ``as_asgi``); the
+    routes are bound to the schema when the class is built, so a misconfigured field fails
+    at start-up, not at the first message.
+    """
+
+    schema: ClassVar[Any] = None
+    routepatterns: ClassVar[Sequence[URLPattern | URLResolver]] = ()
+    compiled_routes: CompiledRoutes | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.schema is not None and cls.routepatterns:
+            cls.compiled_routes = CompiledRoutes(cls.routepatterns, cls.schema)
+
+    @classmethod
+    def as_asgi(cls, **initkwargs: Any) -> Any:
+        """Like Channels' ``as_asgi``; ``schema=``/``routepatterns=`` bind the routes here, once."""
+        schema = initkwargs.pop("schema", cls.schema)
+        routepatterns = initkwargs.pop("routepatterns", cls.routepatterns)
+        compiled = cls.compiled_routes
+        if compiled is None or schema is not cls.schema or routepatterns is not cls.routepatterns:
+            if schema is None:
+                raise ImproperlyConfigured(f"{cls.__name__} needs a schema (class attribute or as_asgi(schema=...)).")
+            compiled = CompiledRoutes(routepatterns, schema)
+        return super().as_asgi(compiled_routes=compiled, **initkwargs)
+
+    def __init__(self, *args: Any, compiled_routes: CompiledRoutes, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.compiled_routes = compiled_routes
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        request = parse_frame(text_data, bytes_data)
+        await self.send(text_data=encode_reply(await self.handle(request)))
+
+    async def handle(self, request: LegacyRequest) -> dict[str, Any]:
+        """Answer one request with exactly one envelope, whatever goes wrong."""
+        try:
+            if request.problem is not None:
+                raise request.problem
+            match = self.compiled_routes.table.resolve(request.route)
+            if match is None:
+                raise MethodNotAllowed(request.action)
+            binding = self.compiled_routes.binding(match.resource)
+            if request.action not in binding.actions_for(match.kwargs):
+                raise MethodNotAllowed(request.action)
+            status, data = await binding.perform(request, match, await self.get_context())
+        except Exception as exc:  # noqa: BLE001 - every frame gets an envelope
+            status, errors = exception_handler(exc)
+            return build_reply(request, status=status, errors=errors)
+        return build_reply(request, status=status, data=data)
+
+    async def get_context(self) -> Any:
+        """The context resolvers see: the same as under Strawberry's own Channels consumers."""
+        return {"request": self, "ws": self}

@@ -1,0 +1,97 @@
+"""The error tree and the one handler that turns any exception into a legacy status + errors.
+
+Modelled on DRF's ``exceptions.py``: each subclass only sets ``status_code``,
+``default_detail`` and ``default_code``; ``exception_handler`` decides the shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from graphql import GraphQLError
+
+logger = logging.getLogger("gql_channels")
+
+
+class APIException(Exception):
+    """Base of every error a legacy client may be answered with."""
+
+    status_code: int = 500
+    default_detail: Any = "A server error occurred."
+    default_code: str = "error"
+
+    def __init__(self, detail: Any = None, code: str | None = None) -> None:
+        self.detail = self.default_detail if detail is None else detail
+        self.code = self.default_code if code is None else code
+        super().__init__(self.detail)
+
+
+class ParseError(APIException):
+    status_code = 400
+    default_detail = "Malformed request."
+    default_code = "parse_error"
+
+
+class ValidationError(APIException):
+    """``detail`` is a ``{field: [messages]}`` dict, as DRF serializers report it."""
+
+    status_code = 400
+    default_detail = {"non_field_errors": ["Invalid input."]}
+    default_code = "invalid"
+
+
+class PermissionDenied(APIException):
+    status_code = 403
+    default_detail = "You do not have permission to perform this action."
+    default_code = "permission_denied"
+
+
+class NotFound(APIException):
+    status_code = 404
+    default_detail = "Not found."
+    default_code = "not_found"
+
+
+class MethodNotAllowed(APIException):
+    status_code = 405
+    default_detail = 'Action "{action}" not allowed in message body.'
+    default_code = "method_not_allowed"
+
+    def __init__(self, action: str | None, detail: Any = None, code: str | None = None) -> None:
+        super().__init__(self.default_detail.format(action=action) if detail is None else detail, code)
+
+
+#: Errors rest_framework_channels sent as a bare string rather than ``{"detail": ...}``.
+_BARE_DETAIL = (MethodNotAllowed, PermissionDenied)
+
+
+def exception_handler(exc: BaseException) -> tuple[int, list[Any]]:
+    """Return ``(status, errors)`` for any exception; unexpected ones are logged, never shown."""
+    if not isinstance(exc, APIException):
+        logger.error("Unhandled error while serving a legacy message", exc_info=exc)
+        exc = APIException()
+    if isinstance(exc, _BARE_DETAIL):
+        return exc.status_code, [exc.detail]
+    if isinstance(exc, ValidationError):
+        return exc.status_code, [exc.detail]
+    return exc.status_code, [{"detail": exc.detail}]
+
+
+def from_graphql_errors(errors: Sequence[GraphQLError], *, not_found: str) -> APIException:
+    """Map a failed execution to an ``APIException`` by ``original_error`` type, never by text."""
+    for error in errors:
+        original = error.original_error
+        if isinstance(original, APIException):
+            return original
+        if isinstance(original, ObjectDoesNotExist):
+            return NotFound(not_found)
+    first = errors[0]
+    logger.error(
+        "GraphQL execution failed for a legacy message: %s",
+        first.message,
+        exc_info=first.original_error,
+    )
+    return APIException()

@@ -1,0 +1,104 @@
+"""The legacy action protocol as plain data: parse a frame, build a reply. No I/O.
+
+Like websockets' sans-I/O ``protocol.py``: everything here is a function of its input,
+so the contract of ``legacy-protocol.md`` section 1 is tested without a socket.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Final
+
+from .exceptions import APIException, NotFound, ParseError
+
+#: Marks a key the client did not send (``None`` is a value a client can send).
+MISSING: Final[Any] = type("Missing", (), {"__repr__": lambda self: "MISSING", "__bool__": lambda self: False})()
+
+_JSON_TYPE_NAMES = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyRequest:
+    """One legacy message, with what the reply must echo even when the message is bad."""
+
+    action: str | None
+    route: str
+    data: Any = MISSING
+    request_id: Any = MISSING
+    partial: bool = False
+    #: What was wrong with the frame itself; answered before any routing.
+    problem: APIException | None = None
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_frame(text_data: str | None, bytes_data: bytes | None = None) -> LegacyRequest:
+    """Turn one WebSocket frame into a ``LegacyRequest``; never raises.
+
+    The old library closed the connection on a bad frame; here every frame yields a request
+    whose ``problem`` (if any) becomes a 400/404 envelope, and the connection stays usable.
+    """
+    if text_data is None:
+        detail = "Binary frames are not supported; send the message as JSON text."
+        return LegacyRequest(None, "", problem=ParseError(detail))
+    if not text_data.strip():
+        return LegacyRequest(None, "", problem=ParseError("Empty frame."))
+    try:
+        message = json.loads(text_data, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        return LegacyRequest(None, "", problem=ParseError(f"JSON parse error - {exc}"))
+    if not isinstance(message, dict):
+        kind = _JSON_TYPE_NAMES.get(type(message), type(message).__name__)
+        return LegacyRequest(None, "", problem=ParseError(f"Expected a JSON object, got {kind}."))
+    return _from_message(message)
+
+
+def _from_message(message: dict[str, Any]) -> LegacyRequest:
+    action = message.get("action")
+    route = message.get("route", "")
+    problem: APIException | None = None
+    if action is None:
+        problem = NotFound("Unable to find action in message body.")
+    elif not isinstance(action, str):
+        problem = ParseError('"action" must be a string.')
+    elif not isinstance(route, str):
+        problem = ParseError('"route" must be a string.')
+    return LegacyRequest(
+        action=action if isinstance(action, str) else None,
+        route=route if isinstance(route, str) else "",
+        data=message.get("data", MISSING),
+        request_id=message.get("request_id", MISSING),
+        partial=message.get("partial") is True,
+        problem=problem,
+    )
+
+
+def build_reply(
+    request: LegacyRequest, *, status: int, data: Any = None, errors: list[Any] | None = None
+) -> dict[str, Any]:
+    """The envelope legacy clients parse, keys in the old library's order."""
+    reply: dict[str, Any] = {
+        "errors": errors or [],
+        "data": None if errors else data,
+        "action": request.action,
+        "route": request.route,
+        "status": status,
+    }
+    if request.request_id is not MISSING:
+        reply["request_id"] = request.request_id
+    return reply
+
+
+def encode_reply(reply: dict[str, Any]) -> str:
+    """Encode like the old ``AsyncJsonWebsocketConsumer.encode_json`` (``json.dumps``)."""
+    return json.dumps(reply)

@@ -1,0 +1,86 @@
+"""Resolve a legacy ``route`` string against Django ``path()``/``re_path()`` entries.
+
+The old library matched prefixes, so the first listed pattern could shadow a detail route.
+Here the path part is resolved by Django's own ``URLResolver`` (full match, ``include()``
+works), the query string is parsed once, and a ``#fragment`` is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from django.urls import URLPattern, URLResolver, Resolver404
+from django.urls.resolvers import RegexPattern
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMatch:
+    """What a route resolved to: the ``Resource`` plus everything the client put in the route."""
+
+    resource: Any
+    #: The path part exactly as sent: links are built on it.
+    path: str
+    kwargs: dict[str, Any]
+    #: Query parameters, blank values dropped, each key's values in order sent.
+    query_params: dict[str, list[str]]
+
+
+def split_route(route: str) -> tuple[str, str]:
+    """Split ``route`` into its path and query string, dropping any fragment."""
+    route = route.partition("#")[0]
+    path, _, query = route.partition("?")
+    return path, query
+
+
+class RouteTable:
+    """A ``routepatterns`` list, resolvable like a URLconf."""
+
+    def __init__(self, routepatterns: Sequence[URLPattern | URLResolver]) -> None:
+        self.routepatterns = list(routepatterns)
+        self._resolver = URLResolver(RegexPattern(r"^"), self.routepatterns)
+
+    def resolve(self, route: str) -> RouteMatch | None:
+        """Return the match for ``route``, or ``None`` when no pattern matches its path."""
+        path, query = split_route(route)
+        try:
+            match = self._resolver.resolve(path)
+        except Resolver404:
+            return None
+        return RouteMatch(
+            resource=match.func,
+            path=path,
+            kwargs=match.kwargs,
+            query_params=parse_qs(query),
+        )
+
+    def entries(self) -> list[RouteEntry]:
+        """Every pattern in the table, ``include()``d ones too, in declaration order."""
+        return list(_entries(self.routepatterns, "", frozenset()))
+
+
+@dataclass(frozen=True, slots=True)
+class RouteEntry:
+    """One pattern of the table: its full route text, the kwargs it captures, its callback."""
+
+    route: str
+    captures: frozenset[str]
+    resource: Any
+
+
+def _captures(pattern: Any) -> frozenset[str]:
+    if isinstance(pattern, RegexPattern):
+        return frozenset(pattern.regex.groupindex)
+    return frozenset(getattr(pattern, "converters", {}))
+
+
+def _entries(patterns: Sequence[URLPattern | URLResolver], prefix: str, captured: frozenset[str]) -> Iterator[RouteEntry]:
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        captures = captured | _captures(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _entries(entry.url_patterns, route, captures)
+        else:
+            yield RouteEntry(route, captures, entry.callback)

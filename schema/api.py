@@ -1,0 +1,14 @@
+"""Build the example's ``strawberry.Schema``."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from .types import Mutation, Query
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[DjangoOptimizerExtension],
+)

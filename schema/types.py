@@ -1,0 +1,95 @@
+"""strawberry-django types, inputs and the root Query/Mutation of the example."""
+
+from __future__ import annotations
+
+import strawberry
+import strawberry_django
+from strawberry import auto
+from strawberry_django.mutations import mutations
+from strawberry_django.pagination import OffsetPaginated
+
+from example_project.demo import models
+
+
+@strawberry_django.type(models.Article)
+class ArticleType:
+    id: auto
+    title: auto
+    content: auto
+
+
+@strawberry_django.type(models.Tag)
+class TagType:
+    id: auto
+    name: auto
+
+
+@strawberry_django.type(models.Author)
+class AuthorType:
+    id: auto
+    name: auto
+    books: list[BookType]
+
+
+@strawberry_django.type(models.Book)
+class BookType:
+    id: auto
+    title: auto
+    pages: auto
+    published: auto
+    created_at: auto
+    author: AuthorType
+    tags: list[TagType]
+
+
+@strawberry_django.input(models.Article)
+class ArticleInput:
+    title: auto
+    content: auto
+
+
+@strawberry_django.partial(models.Article)
+class ArticlePartial:
+    id: auto
+    title: auto
+    content: auto
+
+
+@strawberry_django.input(models.Book)
+class BookInput:
+    title: auto
+    pages: auto
+    published: auto
+    author: auto
+    tags: auto
+
+
+@strawberry_django.partial(models.Book)
+class BookPartial:
+    id: auto
+    title: auto
+    pages: auto
+    published: auto
+    author: auto
+    tags: auto
+
+
+@strawberry.type
+class Query:
+    articles: OffsetPaginated[ArticleType] = strawberry_django.offset_paginated()
+    article: ArticleType = strawberry_django.field()
+    books: OffsetPaginated[BookType] = strawberry_django.offset_paginated()
+    book: BookType = strawberry_django.field()
+    authors: list[AuthorType] = strawberry_django.field()
+    author: AuthorType = strawberry_django.field()
+    tags: list[TagType] = strawberry_django.field()
+
+
+@strawberry.type
+class Mutation:
+    create_article: ArticleType = mutations.create(ArticleInput)
+    update_article: ArticleType = mutations.update(ArticlePartial)
+    delete_article: ArticleType = mutations.delete(strawberry_django.NodeInput)
+    create_book: BookType = mutations.create(BookInput)
+    update_book: BookType = mutations.update(BookPartial)
+    delete_book: BookType = mutations.delete(strawberry_django.NodeInput)
