@@ -1,0 +1,142 @@
+"""Binding resources to a schema: discovery, and misconfiguration caught when the class is built."""
+
+from __future__ import annotations
+
+import pytest
+import strawberry
+import strawberry_django
+from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
+from django.urls import path, re_path
+from strawberry_django.auth.utils import get_current_user
+
+from example_project.consumers import ArticlePagination
+from gql_channels import ActionConsumer, Resource
+from gql_channels.pagination import PageNumberPagination
+from gql_channels.testing import ActionCommunicator
+from schema import schema
+
+
+def test_for_type_discovers_every_field() -> None:
+    bound = Resource.for_type("BookType", pagination_class=ArticlePagination).bind(schema)
+    assert {a: op.field_name for a, op in bound.operations.items()} == {"list": "books", "retrieve": "book"}
+    assert bound.actions_for({"pk"}) == {"retrieve"}
+    assert bound.actions_for(set()) == {"list"}
+
+
+def test_for_type_prefers_the_paginated_list_and_explicit_names_win() -> None:
+    bound = Resource.for_type("AuthorType", retrieve="author").bind(schema)
+    assert bound.operations["list"].field_name == "authors" and bound.pagination is None
+    assert Resource.for_type("ArticleType", pagination_class=ArticlePagination).bind(schema).pagination is not None
+
+
+@pytest.mark.parametrize(
+    ("resource", "message"),
+    [
+        (Resource(list="nope"), "list='nope'"),
+        (Resource(list="article"), "list='article'"),
+        (Resource(retrieve="articles"), "retrieve='articles'"),
+        (Resource(retrieve="nope"), "retrieve='nope'"),
+        (Resource(list="articles"), "`articles` is paginated"),
+        (Resource(list="authors", pagination_class=ArticlePagination), "`authors` is a plain list"),
+        (Resource(list="authors", create="nope"), "create='nope'"),
+        (Resource(), "serves no action"),
+        (Resource.for_type("Nope"), "no such object type"),
+        (Resource.for_type("OffsetPaginationInfo"), "no field returns that type"),
+        (Resource(list="books", fields=["id", "nope"], pagination_class=ArticlePagination), "'nope'"),
+    ],
+)
+def test_misconfiguration_names_the_field(resource: Resource, message: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match=message.replace("(", r"\(").replace("[", r"\[")):
+        resource.bind(schema)
+
+
+def test_max_page_size_above_the_schema_cap_fails_at_configuration() -> None:
+    class Huge(PageNumberPagination):
+        page_size = 10
+        max_page_size = 500
+
+    with pytest.raises(ImproperlyConfigured, match=r"max_page_size = 500 exceeds the 100 rows .*`articles`"):
+        Resource(list="articles", pagination_class=Huge).bind(schema)
+    with override_settings(STRAWBERRY_DJANGO={"PAGINATION_MAX_LIMIT": 1000}):
+        Resource(list="articles", pagination_class=Huge).bind(schema)
+
+
+def test_default_pagination_class_from_settings() -> None:
+    with override_settings(GQL_CHANNELS={"DEFAULT_PAGINATION_CLASS": "example_project.consumers.ArticlePagination"}):
+        assert isinstance(Resource(list="articles").bind(schema).pagination, ArticlePagination)
+
+
+def test_consumer_class_fails_when_built_not_at_first_message() -> None:
+    with pytest.raises(ImproperlyConfigured, match="list='missing'"):
+
+        class Broken(ActionConsumer):
+            schema = globals()["schema"]
+            routepatterns = [path("x/", Resource(list="missing"))]
+
+
+def test_retrieve_on_a_route_without_the_lookup_kwarg_is_rejected() -> None:
+    with pytest.raises(ImproperlyConfigured, match="serves no action on route 'articles/'"):
+
+        class Broken(ActionConsumer):
+            schema = globals()["schema"]
+            routepatterns = [path("articles/", Resource(retrieve="article"))]
+
+
+def test_route_entries_must_be_resources() -> None:
+    with pytest.raises(ImproperlyConfigured, match="must point at a Resource"):
+        ActionConsumer.as_asgi(schema=schema, routepatterns=[path("x/", lambda: None)])
+
+
+def test_as_asgi_needs_a_schema() -> None:
+    with pytest.raises(ImproperlyConfigured, match="needs a schema"):
+        ActionConsumer.as_asgi(routepatterns=[path("x/", Resource(list="authors"))])
+
+
+def test_a_resource_is_not_a_django_view() -> None:
+    with pytest.raises(TypeError, match="not as a Django view"):
+        Resource(list="articles")(None)
+
+
+@strawberry.type
+class Me:
+    id: strawberry.ID
+    username: str
+
+
+@strawberry.type
+class WhoQuery:
+    @strawberry.field
+    def me(self, info: strawberry.Info) -> list[Me]:
+        user = get_current_user(info)
+        return [Me(id=strawberry.ID(str(user.pk)), username=user.username)] if user.is_authenticated else []
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_resolvers_see_the_scope_user_like_strawberry_consumers(django_user_model) -> None:
+    from asgiref.sync import sync_to_async
+    from django.contrib.auth.models import AnonymousUser
+
+    who = strawberry.Schema(query=WhoQuery)
+    app = ActionConsumer.as_asgi(schema=who, routepatterns=[path("me/", Resource(list="me"))])
+    user = await sync_to_async(django_user_model.objects.create_user)("ada", password="pw")
+    async with ActionCommunicator(app, "/ws/") as client:
+        client.scope["user"] = AnonymousUser()
+        assert (await client.request("list", "me/"))["data"] == []
+    client = ActionCommunicator(app, "/ws/")
+    client.scope["user"] = user
+    async with client:
+        assert (await client.request("list", "me/"))["data"] == [{"id": str(user.pk), "username": "ada"}]
+
+
+def test_include_and_re_path_routes_bind() -> None:
+    from django.urls import include
+
+    app = ActionConsumer.as_asgi(
+        schema=schema,
+        routepatterns=[
+            path("v1/", include([path("authors/", Resource(list="authors"))])),
+            re_path(r"^v1/authors/(?P<pk>\d+)/$", Resource(retrieve="author")),
+        ],
+    )
+    assert app.consumer_initkwargs["compiled_routes"].table.resolve("v1/authors/").path == "v1/authors/"
