@@ -1,8 +1,14 @@
-"""Shared fixtures: seeded data and a legacy client on the example consumer."""
+"""Shared fixtures: seeded data, a legacy client on the example consumer, the demo under uvicorn."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -39,3 +45,45 @@ async def client(transactional_db: None) -> AsyncIterator[ActionCommunicator]:
     """A connected legacy client on the example's consumer."""
     async with ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/") as communicator:
         yield communicator
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The example project under a real uvicorn on a free 127.0.0.1 port, seeded like ``make demo``.
+
+    Yields ``host:port``. The server has its own SQLite file, so it never shares the test database.
+    """
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "SQLITE_PATH": str(tmp_path_factory.mktemp("demo") / "db.sqlite3")}
+    env["DJANGO_SETTINGS_MODULE"] = "example_project.settings"
+    for command in (["migrate", "--noinput"], ["seed_demo"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=root, env=env, check=True, capture_output=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "example_project.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError(f"uvicorn did not start: {server.stderr.read().decode()[-2000:]}") from None
+            time.sleep(0.1)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

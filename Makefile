@@ -1,0 +1,36 @@
+# The two commands of the README: `make demo` serves the example, `make test` runs the suite.
+# Both build the virtual environment on first use (only python3 is needed).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test graphiql
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.demo-installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.demo-installed
+
+graphiql: $(VENV)/.demo-installed
+	$(PY) manage.py gql_channels_graphiql
+
+demo: $(VENV)/.demo-installed graphiql
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "  GraphiQL and GraphQL over HTTP:      http://$(HOST):$(PORT)/graphql/"
+	@echo "  GraphQL over WebSocket (+ legacy):   ws://$(HOST):$(PORT)/graphql/"
+	@echo "  Legacy action protocol (WebSocket):  ws://$(HOST):$(PORT)/ws/"
+	@echo ""
+	$(PY) -m uvicorn example_project.asgi:application --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.test-installed graphiql
+	$(PY) -m pytest

@@ -1,0 +1,84 @@
+"""End to end: the example under a real uvicorn, driven by real clients over loopback."""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+import pytest
+import websockets
+from gql import Client, gql
+from gql.transport.aiohttp import AIOHTTPTransport
+from gql.transport.websockets import WebsocketsTransport
+
+SEED_REQUEST = {"action": "list", "route": "test_child_route/?page=4"}
+ARTICLES_QUERY = gql(
+    "query Page($pagination: OffsetPaginationInput) "
+    "{ articles(pagination: $pagination) { totalCount results { id title content } } }"
+)
+ARTICLES_QUERY.variable_values = {"pagination": {"offset": 30, "limit": 10}}
+
+
+def assert_seed_reply(reply: dict) -> None:
+    assert reply == {
+        "errors": [],
+        "data": {
+            "count": 100,
+            "next": "test_child_route/?page=5",
+            "previous": "test_child_route/?page=3",
+            "results": [{"id": i, "title": f"Title{i}", "content": f"Content{i}"} for i in range(31, 41)],
+        },
+        "action": "list",
+        "route": "test_child_route/?page=4",
+        "status": 200,
+    }
+
+
+@pytest.mark.parametrize("path", ["/ws/", "/graphql/"])
+async def test_legacy_exchange_over_a_real_socket(demo_server: str, path: str) -> None:
+    async with websockets.connect(f"ws://{demo_server}{path}") as socket:
+        assert socket.subprotocol is None
+        await socket.send(json.dumps(SEED_REQUEST))
+        assert_seed_reply(json.loads(await socket.recv()))
+        await socket.send("not json")
+        bad = json.loads(await socket.recv())
+        assert bad["status"] == 400 and bad["data"] is None
+        await socket.send(json.dumps({"action": "retrieve", "route": "test_child_route/42/", "request_id": 1}))
+        reply = json.loads(await socket.recv())
+        assert reply["data"] == {"id": 42, "title": "Title42", "content": "Content42"}
+        assert reply["request_id"] == 1
+
+
+async def test_books_render_relations_as_pks(demo_server: str) -> None:
+    async with websockets.connect(f"ws://{demo_server}/ws/") as socket:
+        await socket.send(json.dumps({"action": "retrieve", "route": "books/1/"}))
+        reply = json.loads(await socket.recv())
+    assert reply["status"] == 200
+    assert reply["data"]["author"] == 1 and reply["data"]["tags"] == [1, 2]
+
+
+async def test_same_data_over_graphql_http(demo_server: str) -> None:
+    transport = AIOHTTPTransport(url=f"http://{demo_server}/graphql/")
+    async with Client(transport=transport) as session:
+        result = await session.execute(ARTICLES_QUERY)
+    assert result["articles"]["totalCount"] == 100
+    assert [r["title"] for r in result["articles"]["results"]] == [f"Title{i}" for i in range(31, 41)]
+    assert result["articles"]["results"][0]["id"] == "31"
+
+
+async def test_same_data_over_graphql_transport_ws(demo_server: str) -> None:
+    transport = WebsocketsTransport(
+        url=f"ws://{demo_server}/graphql/", subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL]
+    )
+    async with Client(transport=transport) as session:
+        result = await session.execute(ARTICLES_QUERY)
+    assert transport.subprotocol == "graphql-transport-ws"
+    assert [r["id"] for r in result["articles"]["results"]] == [str(i) for i in range(31, 41)]
+
+
+async def test_graphql_over_http_get(demo_server: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://{demo_server}/graphql/", params={"query": "{ authors { name } }"}) as response:
+            assert response.status == 200
+            result = await response.json()
+    assert [a["name"] for a in result["data"]["authors"]] == ["Ursula K. Le Guin", "Jorge Luis Borges", "Carl Sagan"]
