@@ -106,11 +106,12 @@ class PageNumberPagination(BasePagination):
         return page_size
 
     def check_configuration(self, field_name: str) -> None:
+        page_size = self.get_default_page_size()
         cap = schema_limit_cap()
         if cap is None:
             return
         for name, value in (
-            ("page_size", self.get_default_page_size()),
+            ("page_size", page_size),
             ("max_page_size", self.max_page_size),
         ):
             if value is not None and value > cap:

@@ -64,12 +64,14 @@ def parse_frame(text_data: str | None, bytes_data: bytes | None = None) -> Legac
 
 
 def _from_message(message: dict[str, Any]) -> LegacyRequest:
-    action = message.get("action")
+    request_id = message.get("request_id", MISSING)
+    if "action" not in message:
+        # The old library answered this one before reading the route: it echoes "".
+        return LegacyRequest(None, "", request_id=request_id, problem=NotFound("Unable to find action in message body."))
+    action = message["action"]
     route = message.get("route", "")
     problem: APIException | None = None
-    if action is None:
-        problem = NotFound("Unable to find action in message body.")
-    elif not isinstance(action, str):
+    if not isinstance(action, str):
         problem = ParseError('"action" must be a string.')
     elif not isinstance(route, str):
         problem = ParseError('"route" must be a string.')
@@ -77,7 +79,7 @@ def _from_message(message: dict[str, Any]) -> LegacyRequest:
         action=action if isinstance(action, str) else None,
         route=route if isinstance(route, str) else "",
         data=message.get("data", MISSING),
-        request_id=message.get("request_id", MISSING),
+        request_id=request_id,
         partial=message.get("partial") is True,
         problem=problem,
     )
