@@ -30,7 +30,7 @@ demo: $(VENV)/.demo-installed graphiql
 	@echo "  GraphQL over WebSocket (+ legacy):   ws://$(HOST):$(PORT)/graphql/"
 	@echo "  Legacy action protocol (WebSocket):  ws://$(HOST):$(PORT)/ws/"
 	@echo ""
-	$(PY) -m uvicorn example_project.asgi:application --host $(HOST) --port $(PORT)
+	$(PY) -m uvicorn example_project.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 
 test: $(VENV)/.test-installed graphiql
 	$(PY) -m pytest

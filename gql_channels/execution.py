@@ -1,39 +1,41 @@
 """Run a prepared operation on a Strawberry schema, with the schema's extensions.
 
 ``strawberry.Schema.execute`` takes a query *string* and parses and validates it on every
-call. Legacy operations are generated, parsed and validated once (``operations.py``), so this
-wrapper runs the same steps as ``Schema.execute`` from the execution on: the schema's
-extensions still see ``on_operation``/``on_execute`` and resolve hooks (the
-strawberry-django optimizer, permission extensions), only parsing and validation are skipped.
+call. Legacy operations are generated, parsed and validated once (``operations.py``), so these
+wrappers run the same steps as ``Schema.execute``/``execute_sync`` from the execution on: the
+schema's extensions still see ``on_operation``/``on_execute`` and resolve hooks (the
+strawberry-django optimizer, permission extensions); only parsing and validation are skipped.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
+from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from graphql import DocumentNode, ExecutionResult, execute as graphql_execute
 from graphql.execution.middleware import MiddlewareManager
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema._graphql_core import execution_context_class_kwargs
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
-from strawberry.utils.await_maybe import await_maybe
+from strawberry_django.permissions import DjangoPermissionExtension
 
 if TYPE_CHECKING:
     from strawberry import Schema
+    from strawberry.extensions.runner import SchemaExtensionsRunner
 
 
-async def execute(
-    schema: Schema,
-    source: str,
-    document: DocumentNode,
-    variables: Mapping[str, Any],
-    context: Any,
-    *,
-    operation_type: OperationType = OperationType.QUERY,
-) -> ExecutionResult:
-    """Execute an already parsed and validated ``document`` with ``variables``."""
+class LegacyContext(dict):
+    """The context of legacy executions: Strawberry's Channels context, recognisably ours."""
+
+
+def _start(
+    schema: Schema, source: str, document: DocumentNode, variables: Mapping[str, Any], context: Any,
+    operation_type: OperationType, *, sync: bool,
+) -> tuple[ExecutionContext, SchemaExtensionsRunner, dict[str, Any]]:
     execution_context = ExecutionContext(
         query=source,
         schema=schema,
@@ -43,22 +45,73 @@ async def execute(
     )
     execution_context.graphql_document = document
     execution_context.pre_execution_errors = []
-    extensions = schema.get_extensions()
+    extensions = schema.get_extensions(sync=sync)
     for extension in extensions:
         extension.execution_context = execution_context
     runner = schema.create_extensions_runner(execution_context, extensions)
-    middleware = MiddlewareManager(*(ext for ext in extensions if ext._implements_resolve()))
+    arguments = {
+        "middleware": MiddlewareManager(*(ext for ext in extensions if ext._implements_resolve())),
+        "variable_values": execution_context.variables,
+        "context_value": context,
+        "is_awaitable": optimized_is_awaitable,
+        **execution_context_class_kwargs(schema.execution_context_class),
+    }
+    return execution_context, runner, arguments
+
+
+async def execute(
+    schema: Schema, source: str, document: DocumentNode, variables: Mapping[str, Any], context: Any,
+    *, operation_type: OperationType = OperationType.QUERY,
+) -> ExecutionResult:
+    """Execute an already parsed and validated ``document`` on the event loop."""
+    execution_context, runner, arguments = _start(
+        schema, source, document, variables, context, operation_type, sync=False
+    )
     async with runner.operation(), runner.executing():
-        result = await await_maybe(
-            graphql_execute(
-                schema._schema,
-                document,
-                middleware=middleware,
-                variable_values=execution_context.variables,
-                context_value=context,
-                is_awaitable=optimized_is_awaitable,
-                **execution_context_class_kwargs(schema.execution_context_class),
-            )
-        )
+        result = graphql_execute(schema._schema, document, **arguments)
+        if isawaitable(result):
+            result = await result
         execution_context.result = result
     return result
+
+
+def execute_sync(
+    schema: Schema, source: str, document: DocumentNode, variables: Mapping[str, Any], context: Any,
+    *, operation_type: OperationType = OperationType.QUERY,
+) -> ExecutionResult:
+    """Execute in the calling thread, so a caller can wrap the whole operation in a transaction."""
+    execution_context, runner, arguments = _start(
+        schema, source, document, variables, context, operation_type, sync=True
+    )
+    with runner.operation(), runner.executing():
+        result = graphql_execute(schema._schema, document, **arguments)
+        if isawaitable(result):
+            getattr(result, "close", lambda: None)()  # never awaited: close the coroutine
+            raise RuntimeError(
+                f"{execution_context.operation_name} has async resolvers; legacy writes run "
+                "synchronously inside a transaction."
+            )
+        execution_context.result = result
+    return result
+
+
+def deny_instead_of_failing_silently() -> None:
+    """Make strawberry-django permission extensions raise for legacy clients.
+
+    A list field guarded with ``fail_silently=True`` answers ``[]`` to a GraphQL client that may
+    not see it; a legacy client was answered 403 by its permission classes, so for executions
+    with a ``LegacyContext`` the extension raises ``PermissionDenied`` instead. Other clients
+    keep the extension's own behaviour. Idempotent.
+    """
+    handle = DjangoPermissionExtension.handle_no_permission
+    if getattr(handle, "_gql_channels", False):
+        return
+
+    @functools.wraps(handle)
+    def handle_no_permission(self: DjangoPermissionExtension, exception: BaseException, *, info: Any) -> Any:
+        if isinstance(info.context, LegacyContext):
+            raise PermissionDenied(self.message) from exception
+        return handle(self, exception, info=info)
+
+    handle_no_permission._gql_channels = True  # type: ignore[attr-defined]
+    DjangoPermissionExtension.handle_no_permission = handle_no_permission  # type: ignore[method-assign]

@@ -66,7 +66,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         subprocess.run([sys.executable, "manage.py", *command], cwd=root, env=env, check=True, capture_output=True)
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "example_project.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "uvicorn", "example_project.asgi:application", "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"],
         cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
