@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, URLResolver
 
 from .exceptions import MethodNotAllowed, exception_handler
+from .execution import LegacyContext, deny_instead_of_failing_silently
+from .handlers import BoundResource
+from .permissions import AllowAny, BasePermission, check_connect, check_permissions
 from .protocol import LegacyRequest, build_reply, encode_reply, parse_frame
-from .resources import BoundResource, Resource
+from .resources import Resource
 from .routing import RouteTable
 
 
@@ -19,6 +23,7 @@ class CompiledRoutes:
     """A route table whose resources are bound to one schema (documents built and validated)."""
 
     def __init__(self, routepatterns: Sequence[URLPattern | URLResolver], schema: Any) -> None:
+        deny_instead_of_failing_silently()
         self.table = RouteTable(routepatterns)
         self.bindings: dict[int, BoundResource] = {}
         for entry in self.table.entries():
@@ -43,11 +48,16 @@ class ActionConsumer(AsyncWebsocketConsumer):
 
     Set ``schema`` and ``routepatterns`` on a subclass (or pass them to ``as_asgi``); the
     routes are bound to the schema when the class is built, so a misconfigured field fails
-    at start-up, not at the first message.
+    at start-up, not at the first message. Messages of one connection are served
+    concurrently (a slow action does not hold up the others); replies carry the request's
+    ``request_id`` to be matched.
     """
 
-    schema: ClassVar[Any] = None
-    routepatterns: ClassVar[Sequence[URLPattern | URLResolver]] = ()
+    schema: Any = None
+    routepatterns: Sequence[URLPattern | URLResolver] = ()
+    #: Checked for every action (``has_permission``) and at the handshake (``can_connect``),
+    #: before the resource's own ``permission_classes``.
+    permission_classes: Sequence[type[BasePermission]] = (AllowAny,)
     compiled_routes: CompiledRoutes | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -70,10 +80,28 @@ class ActionConsumer(AsyncWebsocketConsumer):
     def __init__(self, *args: Any, compiled_routes: CompiledRoutes, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.compiled_routes = compiled_routes
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._send_lock = asyncio.Lock()
+
+    async def connect(self) -> None:
+        if await check_connect(self.permission_classes, self.scope):
+            await self.accept()
+        else:
+            await self.close()
+
+    async def disconnect(self, code: int) -> None:
+        for task in self._in_flight:
+            task.cancel()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        request = parse_frame(text_data, bytes_data)
-        await self.send(text_data=encode_reply(await self.handle(request)))
+        task = asyncio.create_task(self._serve(parse_frame(text_data, bytes_data)))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _serve(self, request: LegacyRequest) -> None:
+        reply = encode_reply(await self.handle(request))
+        async with self._send_lock:  # one whole frame at a time
+            await self.send(text_data=reply)
 
     async def handle(self, request: LegacyRequest) -> dict[str, Any]:
         """Answer one request with exactly one envelope, whatever goes wrong."""
@@ -86,6 +114,8 @@ class ActionConsumer(AsyncWebsocketConsumer):
             binding = self.compiled_routes.binding(match.resource)
             if request.action not in binding.actions_for(match.kwargs):
                 raise MethodNotAllowed(request.action)
+            permissions = (*self.permission_classes, *binding.resource.permission_classes)
+            await check_permissions(permissions, self.scope, request.action, binding)
             status, data = await binding.perform(request, match, await self.get_context())
         except Exception as exc:  # noqa: BLE001 - every frame gets an envelope
             status, errors = exception_handler(exc)
@@ -94,4 +124,4 @@ class ActionConsumer(AsyncWebsocketConsumer):
 
     async def get_context(self) -> Any:
         """The context resolvers see: the same as under Strawberry's own Channels consumers."""
-        return {"request": self, "ws": self}
+        return LegacyContext(request=self, ws=self)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from django.core.exceptions import ObjectDoesNotExist
-from graphql import GraphQLError
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from graphql import GraphQLError, VariableDefinitionNode
 
 logger = logging.getLogger("gql_channels")
 
@@ -80,6 +82,26 @@ def exception_handler(exc: BaseException) -> tuple[int, list[Any]]:
     return exc.status_code, [{"detail": exc.detail}]
 
 
+class _FieldNames(Protocol):
+    def legacy_name(self, graphql_name: str) -> str: ...
+
+
+def _legacy_key(field: str | None, fields: _FieldNames | None) -> str:
+    if not field or field == NON_FIELD_ERRORS:
+        return "non_field_errors"
+    return fields.legacy_name(field) if fields else field
+
+
+def _validation_detail(error: DjangoValidationError) -> dict[str, list[str]]:
+    """A Django ``ValidationError`` as DRF reported it: ``{field: [messages]}``."""
+    if hasattr(error, "error_dict"):
+        return {
+            ("non_field_errors" if field == NON_FIELD_ERRORS else field): messages
+            for field, messages in error.message_dict.items()
+        }
+    return {"non_field_errors": error.messages}
+
+
 def from_graphql_errors(errors: Sequence[GraphQLError], *, not_found: str) -> APIException:
     """Map a failed execution to an ``APIException`` by ``original_error`` type, never by text."""
     for error in errors:
@@ -88,6 +110,13 @@ def from_graphql_errors(errors: Sequence[GraphQLError], *, not_found: str) -> AP
             return original
         if isinstance(original, ObjectDoesNotExist):
             return NotFound(not_found)
+        if isinstance(original, DjangoPermissionDenied):
+            return PermissionDenied()
+        if isinstance(original, DjangoValidationError):
+            return ValidationError(_validation_detail(original))
+    if all(isinstance(node, VariableDefinitionNode) for error in errors for node in error.nodes or [None]):
+        # Variable coercion refused the client's values before execution: a 400, not a bug.
+        return ValidationError({"non_field_errors": [error.message for error in errors]})
     first = errors[0]
     logger.error(
         "GraphQL execution failed for a legacy message: %s",
@@ -95,3 +124,19 @@ def from_graphql_errors(errors: Sequence[GraphQLError], *, not_found: str) -> AP
         exc_info=first.original_error,
     )
     return APIException()
+
+
+def from_operation_info(
+    messages: Sequence[dict[str, Any]], *, not_found: str, fields: _FieldNames | None = None
+) -> APIException:
+    """Map strawberry-django's ``OperationInfo`` (``handle_django_errors=True``) by message kind."""
+    kinds = {message["kind"] for message in messages}
+    if "PERMISSION" in kinds:
+        return PermissionDenied()
+    if kinds == {"ERROR"}:
+        # strawberry-django reports only ObjectDoesNotExist with this kind.
+        return NotFound(not_found)
+    detail: dict[str, list[str]] = {}
+    for message in messages:
+        detail.setdefault(_legacy_key(message["field"], fields), []).append(message["message"])
+    return ValidationError(detail)

@@ -15,14 +15,19 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 from graphql import (
     DocumentNode,
+    GraphQLError,
+    OperationDefinitionNode,
     GraphQLField,
     GraphQLList,
     GraphQLNonNull,
+    GraphQLInputType,
     GraphQLObjectType,
+    GraphQLUnionType,
     get_named_type,
     is_leaf_type,
     parse,
     print_ast,
+    type_from_ast,
     validate,
 )
 from strawberry.types.graphql import OperationType
@@ -30,6 +35,8 @@ from strawberry_django.utils.typing import get_django_definition
 
 if TYPE_CHECKING:
     from strawberry import Schema
+
+    from .inputs import InputShape
 
 #: Alias of the root field in every generated document.
 RESULT = "result"
@@ -197,12 +204,29 @@ class Operation:
     field_name: str
     source: str
     document: DocumentNode
-    shape: ItemShape
+    #: How result objects are rendered; ``None`` for custom actions, whose result is sent as is.
+    shape: ItemShape | None
     operation_type: OperationType = OperationType.QUERY
     #: Name of the variable carrying the page window (paginated lists).
     pagination_variable: str | None = None
     #: Name of the variable carrying the route's lookup value (retrieve).
     lookup_variable: str | None = None
+    #: Name of the variable carrying the mutation's input object (create/update/destroy).
+    data_variable: str | None = None
+    #: The mutation answers ``Item | OperationInfo`` (strawberry-django's ``handle_django_errors``).
+    operation_info: bool = False
+    #: How legacy ``data`` becomes the mutation's input object (create/update).
+    input: InputShape | None = None
+    #: The input object's field carrying the route's primary key (update/destroy).
+    input_key: str | None = None
+    #: Status of a successful reply.
+    status: int = 200
+    #: Variables of a custom action's document, with their types: filled from route kwargs and data.
+    variables: tuple[tuple[str, GraphQLInputType], ...] = ()
+
+    @property
+    def not_found_detail(self) -> str:
+        return self.shape.not_found_detail if self.shape else "Not found."
 
 
 def _prepare(schema: Schema, source: str) -> tuple[str, DocumentNode]:
@@ -244,3 +268,71 @@ def plan_retrieve(schema: Schema, field_name: str, lookup_arg: str, shape: ItemS
         f"{{ {RESULT}: {field_name}({lookup_arg}: ${lookup_arg}) {{ {shape.selection} }} }}"
     )
     return Operation("retrieve", field_name, *_prepare(schema, source), shape, lookup_variable=lookup_arg)
+
+
+#: strawberry-django's error payload of mutations declared with ``handle_django_errors=True``.
+OPERATION_INFO = "OperationInfo"
+_OPERATION_INFO_SELECTION = f"... on {OPERATION_INFO} {{ messages {{ kind field message code }} }}"
+
+
+def mutation_returns_operation_info(schema: Schema, field_name: str) -> bool:
+    """True when the mutation's type is a union with strawberry-django's ``OperationInfo``."""
+    named = get_named_type(schema._schema.mutation_type.fields[field_name].type)
+    return isinstance(named, GraphQLUnionType) and any(t.name == OPERATION_INFO for t in named.types)
+
+
+def plan_mutation(
+    schema: Schema,
+    action: str,
+    field_name: str,
+    argument: str,
+    shape: ItemShape,
+    *,
+    input: InputShape | None = None,  # noqa: A002 - the mutation's input
+    input_key: str | None = None,
+    status: int = 200,
+) -> Operation:
+    """``create``/``update``/``destroy``: the mutation with its input object as one variable."""
+    name = _operation_name(action, field_name)
+    arg_type = schema._schema.mutation_type.fields[field_name].args[argument].type
+    selection = shape.selection if action != "destroy" else "__typename"
+    operation_info = mutation_returns_operation_info(schema, field_name)
+    if operation_info:
+        selection = f"__typename ... on {shape.type_name} {{ {selection} }} {_OPERATION_INFO_SELECTION}"
+    source = (
+        f"mutation {name}(${argument}: {arg_type}) "
+        f"{{ {RESULT}: {field_name}({argument}: ${argument}) {{ {selection} }} }}"
+    )
+    return Operation(
+        action, field_name, *_prepare(schema, source), shape,
+        operation_type=OperationType.MUTATION, data_variable=argument, operation_info=operation_info,
+        input=input, input_key=input_key, status=status,
+    )
+
+
+def plan_custom(schema: Schema, action: str, source: str, *, status: int = 200) -> Operation:
+    """A custom action: the user's own document, validated once, variables from kwargs and data."""
+    try:
+        document = parse(source)
+    except GraphQLError as error:
+        raise ImproperlyConfigured(f"Custom action {action!r}: {error.message}") from None
+    definitions = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(definitions) != 1 or definitions[0].operation.value == "subscription":
+        raise ImproperlyConfigured(f"Custom action {action!r} needs exactly one query or mutation.")
+    errors = validate(schema._schema, document)
+    if errors:
+        raise ImproperlyConfigured(f"Custom action {action!r}: " + " ".join(e.message for e in errors))
+    definition = definitions[0]
+    variables = tuple(
+        (v.variable.name.value, type_from_ast(schema._schema, v.type)) for v in definition.variable_definitions
+    )
+    return Operation(
+        action,
+        definition.name.value if definition.name else action,
+        print_ast(document),
+        document,
+        None,
+        operation_type=OperationType(definition.operation.value),
+        status=status,
+        variables=variables,
+    )

@@ -1,4 +1,4 @@
-"""Which GraphQL root fields serve which legacy actions, and serving them.
+"""Which GraphQL root fields serve which legacy actions.
 
 A ``Resource`` sits in ``routepatterns`` where a rest_framework_channels action handler
 used to. It is bound to a schema when the consumer class is built: fields are looked up
@@ -9,30 +9,41 @@ misconfiguration raises ``ImproperlyConfigured`` naming the field, before any me
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ImproperlyConfigured, ValidationError as DjangoValidationError
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
-from graphql import GraphQLField, GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_type
+from graphql import (
+    GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLUnionType,
+    get_named_type,
+)
 
-from .exceptions import MethodNotAllowed, NotFound, from_graphql_errors
-from .execution import execute
-from .operations import RESULT, Operation, build_shape, plan_list, plan_retrieve
-from .pagination import BasePagination, Page
+from .handlers import BoundResource
+from .inputs import InputShape
+from .operations import (
+    OPERATION_INFO,
+    Operation,
+    build_shape,
+    plan_custom,
+    plan_list,
+    plan_mutation,
+    plan_retrieve,
+)
+from .pagination import BasePagination
 from .settings import gql_channels_settings
 
 if TYPE_CHECKING:
     from strawberry import Schema
 
-    from .protocol import LegacyRequest
-    from .routing import RouteMatch
+    from .permissions import BasePermission
 
-#: Legacy actions, in the order rest_framework_channels' generics declare them.
-ACTIONS = ("list", "retrieve", "create", "update", "partial_update", "destroy")
-#: Actions served on a route capturing the lookup kwarg; the others are served on routes that don't.
-DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy"})
 #: strawberry-django's name prefixes for the CUD mutations of a type.
 _MUTATION_PREFIXES = {"create": "create", "update": "update", "destroy": "delete"}
 
@@ -66,6 +77,33 @@ def _lookup_argument(field_: GraphQLField, item: GraphQLObjectType) -> str | Non
     return None
 
 
+def _mutation_item(field_: GraphQLField) -> GraphQLObjectType | None:
+    """The object a mutation returns, also through strawberry-django's ``Item | OperationInfo``."""
+    named = get_named_type(field_.type)
+    if isinstance(named, GraphQLUnionType):
+        items = [t for t in named.types if t.name != OPERATION_INFO]
+        return items[0] if len(items) == 1 else None
+    return named if isinstance(named, GraphQLObjectType) else None
+
+
+def _key_field(input_type: GraphQLInputObjectType) -> str | None:
+    """The input field carrying the primary key of the object to change or delete."""
+    return next((name for name in ("id", "pk") if name in input_type.fields), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A custom legacy action served by a GraphQL document of your own.
+
+    ``Resource(actions={"publish": Action("mutation Publish($pk: ID!) { publishBook(pk: $pk) { id } }")})``
+    answers ``{"action": "publish", "route": "books/3/"}``: variables are filled from the
+    route's kwargs, then from ``data``; the reply's ``data`` is the root field's result.
+    """
+
+    document: str
+    status: int = 200
+
+
 class Resource:
     """Names the GraphQL root fields that serve a route's legacy actions.
 
@@ -84,12 +122,18 @@ class Resource:
         pagination_class: type[BasePagination] | None = None,
         fields: Sequence[str] | None = None,
         lookup_url_kwarg: str = "pk",
+        permission_classes: Sequence[type[BasePermission]] = (),
+        actions: Mapping[str, str | Action] | None = None,
         type_name: str | None = None,
     ) -> None:
         self.field_names = {"list": list, "retrieve": retrieve, "create": create, "update": update, "destroy": destroy}
         self.pagination_class = pagination_class
         self.fields = builtins.list(fields) if fields is not None else None
         self.lookup_url_kwarg = lookup_url_kwarg
+        self.permission_classes = tuple(permission_classes)
+        self.actions = {
+            name: action if isinstance(action, Action) else Action(action) for name, action in (actions or {}).items()
+        }
         self.type_name = type_name
 
     @classmethod
@@ -126,8 +170,7 @@ class Resource:
                 )
             item, paginated = found
             pagination = self._pagination(names["list"], paginated)
-            shape = build_shape(schema, item, self.fields)
-            operations["list"] = plan_list(schema, names["list"], shape, paginated=paginated)
+            operations["list"] = plan_list(schema, names["list"], build_shape(schema, item, self.fields), paginated=paginated)
         if names["retrieve"]:
             single = query_fields.get(names["retrieve"])
             item = get_named_type(single.type) if single else None
@@ -137,12 +180,59 @@ class Resource:
                     f"{self!r}: retrieve={names['retrieve']!r} is not a Query field returning one "
                     "object with a `pk` or `id` argument."
                 )
-            shape = build_shape(schema, item, self.fields)
-            operations["retrieve"] = plan_retrieve(schema, names["retrieve"], lookup, shape)
-        self._check_mutations(schema, names)
+            operations["retrieve"] = plan_retrieve(schema, names["retrieve"], lookup, build_shape(schema, item, self.fields))
+        operations.update(self._plan_writes(schema, names))
+        for name, action in self.actions.items():
+            if name in operations:
+                raise ImproperlyConfigured(f"{self!r}: custom action {name!r} shadows a standard action.")
+            operations[name] = plan_custom(schema, name, action.document, status=action.status)
         if not operations:
             raise ImproperlyConfigured(f"{self!r} serves no action.")
         return BoundResource(self, schema, operations, pagination)
+
+    def _mutation(self, schema: Schema, action: str, name: str) -> tuple[str, GraphQLInputObjectType, GraphQLObjectType]:
+        """``(argument, input type, item type)`` of a strawberry-django style CUD mutation."""
+        mutation_type = schema._schema.mutation_type
+        field_ = mutation_type.fields.get(name) if mutation_type else None
+        args = field_.args if field_ else {}
+        argument = next(iter(args)) if len(args) == 1 else "data"
+        input_type = get_named_type(args[argument].type) if argument in args else None
+        item = _mutation_item(field_) if field_ else None
+        if item is None or not isinstance(input_type, GraphQLInputObjectType):
+            raise ImproperlyConfigured(
+                f"{self!r}: {action}={name!r} is not a Mutation field taking one input object "
+                "and returning an object (or Object | OperationInfo)."
+            )
+        return argument, input_type, item
+
+    def _plan_writes(self, schema: Schema, names: dict[str, str | None]) -> dict[str, Operation]:
+        operations: dict[str, Operation] = {}
+        required = None
+        if names["create"]:
+            argument, input_type, item = self._mutation(schema, "create", names["create"])
+            shape = build_shape(schema, item, self.fields)
+            inputs = InputShape.build(schema, input_type, model=shape.model)
+            required = inputs.required
+            operations["create"] = plan_mutation(
+                schema, "create", names["create"], argument, shape, input=inputs, status=201
+            )
+        for action, status in (("update", 200), ("destroy", 204)):
+            if not names[action]:
+                continue
+            argument, input_type, item = self._mutation(schema, action, names[action])
+            key = _key_field(input_type)
+            if key is None:
+                raise ImproperlyConfigured(
+                    f"{self!r}: {action}={names[action]!r} takes `{input_type.name}`, which has no `id`/`pk` field."
+                )
+            shape = build_shape(schema, item, self.fields)
+            inputs = InputShape.build(schema, input_type, model=shape.model, required=required) if action == "update" else None
+            operations[action] = plan_mutation(
+                schema, action, names[action], argument, shape, input=inputs, input_key=key, status=status
+            )
+        if "update" in operations:
+            operations["partial_update"] = operations["update"]
+        return operations
 
     def _pagination(self, field_name: str, paginated: bool) -> BasePagination | None:
         pagination_class = self.pagination_class or gql_channels_settings()["DEFAULT_PAGINATION_CLASS"]
@@ -179,81 +269,9 @@ class Resource:
         for action, prefix in _MUTATION_PREFIXES.items():
             if not names[action]:
                 names[action] = next(
-                    (n for n, f in mutation_fields.items() if n.startswith(prefix) and _unwrap(f.type) is item),
+                    (n for n, f in mutation_fields.items() if n.startswith(prefix) and _mutation_item(f) is item),
                     None,
                 )
         if not any(names.values()):
             raise ImproperlyConfigured(f"Resource.for_type({self.type_name!r}): no field returns that type.")
         return names
-
-    def _check_mutations(self, schema: Schema, names: dict[str, str | None]) -> None:
-        mutation_fields = schema._schema.mutation_type.fields if schema._schema.mutation_type else {}
-        for action in ("create", "update", "destroy"):
-            name = names[action]
-            if name and not isinstance(get_named_type(mutation_fields[name].type) if name in mutation_fields else None, GraphQLObjectType):
-                raise ImproperlyConfigured(f"{self!r}: {action}={name!r} is not a Mutation field returning an object.")
-
-
-@dataclass
-class BoundResource:
-    """A ``Resource`` resolved on one schema: its operations, ready to serve messages."""
-
-    resource: Resource
-    schema: Schema
-    operations: dict[str, Operation]
-    pagination: BasePagination | None = None
-
-    def actions_for(self, captures: Iterable[str]) -> frozenset[str]:
-        """Actions served on a route capturing ``captures``: detail actions need the lookup kwarg."""
-        served = frozenset(self.operations)
-        if self.resource.lookup_url_kwarg in captures:
-            return served & DETAIL_ACTIONS
-        return served - DETAIL_ACTIONS
-
-    async def perform(self, request: LegacyRequest, match: RouteMatch, context: Any) -> tuple[int, Any]:
-        """Serve one legacy action; return ``(status, data)`` or raise an ``APIException``."""
-        if request.action == "list":
-            return 200, await self.list(match, context)
-        if request.action == "retrieve":
-            return 200, await self.retrieve(match, context)
-        raise MethodNotAllowed(request.action)
-
-    async def list(self, match: RouteMatch, context: Any) -> Any:
-        operation = self.operations["list"]
-        reshape = operation.shape.reshape
-        if self.pagination is None:
-            return [reshape(item) for item in await self._run(operation, {}, context)]
-
-        async def fetch(offset: int, limit: int) -> Page:
-            window = {"offset": offset, "limit": limit}
-            data = await self._run(operation, {operation.pagination_variable: window}, context)
-            page_info = data["pageInfo"]
-            return Page(
-                count=data["totalCount"],
-                offset=page_info["offset"],
-                limit=page_info["limit"],
-                results=[reshape(item) for item in data["results"]],
-            )
-
-        return await self.pagination.paginate(fetch, match.path, match.query_params)
-
-    async def retrieve(self, match: RouteMatch, context: Any) -> Any:
-        operation = self.operations["retrieve"]
-        shape = operation.shape
-        value = match.kwargs[self.resource.lookup_url_kwarg]
-        if shape.model is not None:
-            try:
-                shape.model._meta.pk.to_python(value)
-            except DjangoValidationError:
-                raise NotFound(shape.not_found_detail) from None
-        data = await self._run(operation, {operation.lookup_variable: str(value)}, context)
-        return shape.reshape(data)
-
-    async def _run(self, operation: Operation, variables: dict[str, Any], context: Any) -> Any:
-        result = await execute(self.schema, operation.source, operation.document, variables, context, operation_type=operation.operation_type)
-        if result.errors:
-            raise from_graphql_errors(result.errors, not_found=operation.shape.not_found_detail)
-        data = result.data[RESULT] if result.data else None
-        if data is None:
-            raise NotFound(operation.shape.not_found_detail)
-        return data

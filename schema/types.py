@@ -7,6 +7,7 @@ import strawberry_django
 from strawberry import auto
 from strawberry_django.mutations import mutations
 from strawberry_django.pagination import OffsetPaginated
+from strawberry_django.permissions import IsAuthenticated
 
 from example_project.demo import models
 
@@ -74,6 +75,17 @@ class BookPartial:
     tags: auto
 
 
+@strawberry_django.input(models.Author)
+class AuthorInput:
+    name: auto
+
+
+@strawberry_django.partial(models.Author)
+class AuthorPartial:
+    id: auto
+    name: auto
+
+
 @strawberry.type
 class Query:
     articles: OffsetPaginated[ArticleType] = strawberry_django.offset_paginated()
@@ -82,7 +94,8 @@ class Query:
     book: BookType = strawberry_django.field()
     authors: list[AuthorType] = strawberry_django.field()
     author: AuthorType = strawberry_django.field()
-    tags: list[TagType] = strawberry_django.field()
+    #: Signed-in users only; GraphQL clients get [] otherwise (fail_silently), legacy ones 403.
+    tags: list[TagType] = strawberry_django.field(extensions=[IsAuthenticated()])
 
 
 @strawberry.type
@@ -93,3 +106,15 @@ class Mutation:
     create_book: BookType = mutations.create(BookInput)
     update_book: BookType = mutations.update(BookPartial)
     delete_book: BookType = mutations.delete(strawberry_django.NodeInput)
+    #: strawberry-django's other error style: errors as an OperationInfo payload.
+    create_author: AuthorType = mutations.create(AuthorInput, handle_django_errors=True)
+    update_author: AuthorType = mutations.update(AuthorPartial, handle_django_errors=True)
+    delete_author: AuthorType = mutations.delete(strawberry_django.NodeInput, handle_django_errors=True)
+
+    @strawberry_django.mutation
+    def publish_book(self, pk: strawberry.ID) -> BookType:
+        """Served to legacy clients as the custom action ``publish``."""
+        book = models.Book.objects.get(pk=pk)
+        book.published = True
+        book.save(update_fields=["published"])
+        return book

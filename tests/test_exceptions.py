@@ -161,3 +161,17 @@ def test_mapped_error_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
         from_graphql_errors([GraphQLError("m", original_error=ArticleDoesNotExist())], not_found=NOT_FOUND_DETAIL)
 
     assert caplog.records == []
+
+
+def test_variable_coercion_errors_are_a_400() -> None:
+    from graphql import parse
+
+    from schema import schema
+
+    document = parse("query Q($pk: ID!) { article(pk: $pk) { id } }")
+    from graphql import execute
+
+    result = execute(schema._schema, document, variable_values={"pk": {"nested": 1}})
+    exc = from_graphql_errors(result.errors, not_found=NOT_FOUND_DETAIL)
+    assert type(exc) is ValidationError
+    assert exc.status_code == 400 and list(exc.detail) == ["non_field_errors"]

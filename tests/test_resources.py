@@ -19,9 +19,13 @@ from schema import schema
 
 def test_for_type_discovers_every_field() -> None:
     bound = Resource.for_type("BookType", pagination_class=ArticlePagination).bind(schema)
-    assert {a: op.field_name for a, op in bound.operations.items()} == {"list": "books", "retrieve": "book"}
-    assert bound.actions_for({"pk"}) == {"retrieve"}
-    assert bound.actions_for(set()) == {"list"}
+    assert {a: op.field_name for a, op in bound.operations.items()} == {
+        "list": "books", "retrieve": "book", "create": "createBook",
+        "update": "updateBook", "partial_update": "updateBook", "destroy": "deleteBook",
+    }
+    assert bound.actions_for({"pk"}) == {"retrieve", "update", "partial_update", "destroy"}
+    assert bound.actions_for(set()) == {"list", "create"}
+    assert bound.model.__name__ == "Book"
 
 
 def test_for_type_prefers_the_paginated_list_and_explicit_names_win() -> None:
@@ -40,6 +44,11 @@ def test_for_type_prefers_the_paginated_list_and_explicit_names_win() -> None:
         (Resource(list="articles"), "`articles` is paginated"),
         (Resource(list="authors", pagination_class=ArticlePagination), "`authors` is a plain list"),
         (Resource(list="authors", create="nope"), "create='nope'"),
+        (Resource(list="authors", create="publishBook"), "create='publishBook'"),
+        (Resource(list="authors", actions={"list": "{ authors { id } }"}), "shadows a standard action"),
+        (Resource(list="authors", actions={"x": "{ nope }"}), "Custom action 'x'"),
+        (Resource(list="authors", actions={"x": "{ authors { id "}), "Custom action 'x'"),
+        (Resource(list="authors", actions={"x": "query A { authors { id } } query B { tags { id } }"}), "exactly one"),
         (Resource(), "serves no action"),
         (Resource.for_type("Nope"), "no such object type"),
         (Resource.for_type("OffsetPaginationInfo"), "no field returns that type"),

@@ -1,0 +1,170 @@
+"""Serving legacy actions with a bound resource: variables in, GraphQL executed, legacy data out.
+
+The counterpart of rest_framework_channels' generic action handlers: ``list``, ``retrieve``,
+``create``, ``update``/``partial_update``, ``destroy`` and custom actions, each answered from
+the operation generated for it. Writes run in one thread inside one transaction, so a
+failed write changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from channels.db import database_sync_to_async
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DEFAULT_DB_ALIAS, router, transaction
+from graphql import GraphQLScalarType, get_named_type
+from strawberry.types.graphql import OperationType
+
+from .exceptions import NotFound, from_graphql_errors, from_operation_info
+from .execution import execute, execute_sync
+from .operations import OPERATION_INFO, RESULT, Operation
+from .pagination import BasePagination, Page
+
+if TYPE_CHECKING:
+    from django.db import models
+    from graphql import ExecutionResult
+    from strawberry import Schema
+
+    from .protocol import LegacyRequest
+    from .resources import Resource
+    from .routing import RouteMatch
+
+#: Actions served on a route capturing the lookup kwarg; list and create on routes that don't.
+DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy"})
+_COLLECTION_ACTIONS = frozenset({"list", "create"})
+
+
+@dataclass
+class BoundResource:
+    """A ``Resource`` resolved on one schema: its operations, ready to serve messages."""
+
+    resource: Resource
+    schema: Schema
+    operations: dict[str, Operation]
+    pagination: BasePagination | None = None
+
+    @property
+    def model(self) -> type[models.Model] | None:
+        """The Django model served (what ``DjangoModelPermissions`` checks), if any."""
+        return next((op.shape.model for op in self.operations.values() if op.shape and op.shape.model), None)
+
+    def actions_for(self, captures: Iterable[str]) -> frozenset[str]:
+        """Actions served on a route capturing ``captures``; custom actions are served on any route."""
+        served = frozenset(self.operations)
+        standard = DETAIL_ACTIONS if self.resource.lookup_url_kwarg in captures else _COLLECTION_ACTIONS
+        custom = served - DETAIL_ACTIONS - _COLLECTION_ACTIONS
+        return custom | (served & standard)
+
+    async def perform(self, request: LegacyRequest, match: RouteMatch, context: Any) -> tuple[int, Any]:
+        """Serve one legacy action; return ``(status, data)`` or raise an ``APIException``."""
+        action = request.action
+        operation = self.operations[action]
+        if action == "list":
+            data = await self.list(operation, match, context)
+        elif action == "retrieve":
+            data = await self.retrieve(operation, match, context)
+        elif action == "create":
+            data = await self.write(operation, operation.input.translate(request.data, partial=False), context)
+        elif action in ("update", "partial_update"):
+            partial = action == "partial_update" or request.partial
+            value = {**operation.input.translate(request.data, partial=partial), operation.input_key: self.lookup(match)}
+            data = await self.write(operation, value, context)
+        elif action == "destroy":
+            await self.write(operation, {operation.input_key: self.lookup(match)}, context)
+            data = None
+        else:
+            data = await self.custom(operation, request, match, context)
+        return operation.status, data
+
+    async def list(self, operation: Operation, match: RouteMatch, context: Any) -> Any:
+        reshape = operation.shape.reshape
+        if self.pagination is None:
+            return [reshape(item) for item in await self._query(operation, {}, context)]
+
+        async def fetch(offset: int, limit: int) -> Page:
+            window = {"offset": offset, "limit": limit}
+            data = await self._query(operation, {operation.pagination_variable: window}, context)
+            page_info = data["pageInfo"]
+            return Page(
+                count=data["totalCount"],
+                offset=page_info["offset"],
+                limit=page_info["limit"],
+                results=[reshape(item) for item in data["results"]],
+            )
+
+        return await self.pagination.paginate(fetch, match.path, match.query_params)
+
+    async def retrieve(self, operation: Operation, match: RouteMatch, context: Any) -> Any:
+        data = await self._query(operation, {operation.lookup_variable: self.lookup(match)}, context)
+        return operation.shape.reshape(data)
+
+    def lookup(self, match: RouteMatch) -> str:
+        """The route's lookup value, 404 when it cannot be a primary key (DRF's ``get_object_or_404``)."""
+        value = match.kwargs[self.resource.lookup_url_kwarg]
+        model = self.model
+        if model is not None:
+            try:
+                model._meta.pk.to_python(value)
+            except DjangoValidationError:
+                raise NotFound(next(iter(self.operations.values())).not_found_detail) from None
+        return str(value)
+
+    async def write(self, operation: Operation, value: dict[str, Any], context: Any) -> Any:
+        """Run a mutation in one thread inside one transaction: any failure rolls it all back."""
+        return await database_sync_to_async(self._write_atomic)(operation, {operation.data_variable: value}, context)
+
+    def _write_atomic(self, operation: Operation, variables: dict[str, Any], context: Any) -> Any:
+        model = operation.shape.model if operation.shape else None
+        using = router.db_for_write(model) if model else DEFAULT_DB_ALIAS
+        with transaction.atomic(using=using):
+            result = execute_sync(
+                self.schema, operation.source, operation.document, variables, context,
+                operation_type=operation.operation_type,
+            )
+            data = self._result(operation, result)
+        return operation.shape.reshape(data) if operation.shape and operation.action != "destroy" else data
+
+    async def custom(self, operation: Operation, request: LegacyRequest, match: RouteMatch, context: Any) -> Any:
+        """A custom action: variables from route kwargs first, then from ``data``."""
+        data = request.data if isinstance(request.data, dict) else {}
+        variables: dict[str, Any] = {}
+        for name, type_ in operation.variables:
+            if name in match.kwargs:
+                variables[name] = _from_route(match.kwargs[name], type_)
+            elif name in data:
+                variables[name] = data[name]
+        if operation.operation_type is OperationType.MUTATION:
+            return await database_sync_to_async(self._write_atomic)(operation, variables, context)
+        return await self._query(operation, variables, context)
+
+    async def _query(self, operation: Operation, variables: dict[str, Any], context: Any) -> Any:
+        result = await execute(
+            self.schema, operation.source, operation.document, variables, context,
+            operation_type=operation.operation_type,
+        )
+        return self._result(operation, result)
+
+    def _result(self, operation: Operation, result: ExecutionResult) -> Any:
+        """The root field's data, or the ``APIException`` its errors map to."""
+        if result.errors:
+            raise from_graphql_errors(result.errors, not_found=operation.not_found_detail)
+        if operation.shape is None:
+            data = result.data or {}
+            return next(iter(data.values())) if len(data) == 1 else data
+        data = result.data[RESULT] if result.data else None
+        if data is None:
+            raise NotFound(operation.not_found_detail)
+        if operation.operation_info and data.pop("__typename") == OPERATION_INFO:
+            raise from_operation_info(data["messages"], not_found=operation.not_found_detail, fields=operation.input)
+        return data
+
+
+def _from_route(value: Any, type_: Any) -> Any:
+    """Route kwargs are strings; an ``Int`` variable gets an int when the string is one."""
+    named = get_named_type(type_)
+    if isinstance(named, GraphQLScalarType) and named.name == "Int" and isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return value

@@ -1,0 +1,297 @@
+"""Translate a legacy write's ``data`` into a strawberry-django input value, coercing like DRF.
+
+Legacy clients wrote through ``ModelSerializer(fields="__all__")``, where ``"12"`` was an integer
+and ``3`` a foreign key; strawberry-django wants typed input (``{"author": {"set": "3"}}``). The
+same payloads must pass, and the same ones fail with DRF's messages.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import dataclass
+from decimal import Decimal, DecimalException
+from enum import Enum
+from functools import partial as bind
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import models
+from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInputType, GraphQLList, GraphQLNonNull
+from graphql import GraphQLScalarType, Undefined, get_named_type
+from graphql.utilities import coerce_input_value
+from strawberry.utils.str_converters import to_camel_case
+
+from .exceptions import ValidationError
+from .protocol import MISSING
+
+if TYPE_CHECKING:
+    from strawberry import Schema
+
+Coercer = Callable[[Any], Any]
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_MAX_STRING_LENGTH = 1000  # DRF's guard against huge numeric strings
+_INT_TAIL = re.compile(r"\.0*\s*$")  # DRF IntegerField: "12.0" is an integer, "12.5" is not
+_TRUE = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1, True}
+_FALSE = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0, False}
+_NULLS = {"null", "Null", "NULL", ""}
+_SCALAR_MESSAGES = {
+    "DateTime": "Datetime has wrong format. Use one of these formats instead: "
+    "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
+    "Date": "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
+    "Time": "Time has wrong format. Use one of these formats instead: hh:mm[:ss[.uuuuuu]].",
+    "UUID": "Must be a valid UUID.",
+}
+
+
+class _Invalid(Exception):
+    """One field's messages (``args``), raised by a coercer and collected by ``translate``."""
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, str) and len(value) > _MAX_STRING_LENGTH:
+        raise _Invalid("String value too large.")
+    try:
+        number = int(_INT_TAIL.sub("", str(value)))
+    except ValueError:
+        raise _Invalid("A valid integer is required.") from None
+    # GraphQL Int is 32-bit: refuse here, in DRF's words, rather than fail the whole operation.
+    if number > _INT_MAX:
+        raise _Invalid(f"Ensure this value is less than or equal to {_INT_MAX}.")
+    if number < _INT_MIN:
+        raise _Invalid(f"Ensure this value is greater than or equal to {_INT_MIN}.")
+    return number
+
+
+def _float(value: Any) -> float:
+    if isinstance(value, str) and len(value) > _MAX_STRING_LENGTH:
+        raise _Invalid("String value too large.")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise _Invalid("A valid number is required.") from None
+    except OverflowError:
+        raise _Invalid("Integer value too large to convert to float") from None
+    if not math.isfinite(number):  # GraphQL Float cannot carry NaN or infinities
+        raise _Invalid("A valid number is required.")
+    return number
+
+
+def _decimal(value: Any) -> str:
+    text = str(value).strip()
+    if len(text) > _MAX_STRING_LENGTH:
+        raise _Invalid("String value too large.")
+    try:
+        number = Decimal(text)
+    except DecimalException:
+        raise _Invalid("A valid number is required.") from None
+    if not number.is_finite():
+        raise _Invalid("A valid number is required.")
+    return str(number)
+
+
+def _string(allow_blank: bool, value: Any) -> str:
+    if value == "" or str(value).strip() == "":
+        if not allow_blank:
+            raise _Invalid("This field may not be blank.")
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise _Invalid("Not a valid string.")
+    text = str(value).strip()
+    messages = ["Null characters are not allowed."] if "\x00" in text else []
+    surrogate = next((ord(ch) for ch in text if 0xD800 <= ord(ch) <= 0xDFFF), None)
+    if surrogate is not None:
+        messages.append(f"Surrogate characters are not allowed: U+{surrogate:X}.")
+    if messages:
+        raise _Invalid(*messages)
+    return text
+
+
+def _boolean(allow_null: bool, value: Any) -> bool | None:
+    with suppress(TypeError):  # unhashable: a list or an object
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        if allow_null and value in _NULLS:
+            return None
+    raise _Invalid("Must be a valid boolean.")
+
+
+def _pk(as_int: bool, value: Any) -> str:
+    """DRF ``PrimaryKeyRelatedField``: anything that could be a key, checked against the key's type."""
+    wrong = f"Incorrect type. Expected pk value, received {type(value).__name__}."
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise _Invalid(wrong)
+    if isinstance(value, float) and not value.is_integer():
+        raise _Invalid(wrong)
+    value = int(value) if isinstance(value, float) else value
+    if as_int:
+        try:
+            value = int(value)
+        except ValueError:
+            raise _Invalid(wrong) from None
+    return str(value)
+
+
+def _many(pk: Coercer, allow_empty: bool, value: Any) -> dict[str, list[str]]:
+    if not isinstance(value, list):
+        raise _Invalid(f'Expected a list of items but got type "{type(value).__name__}".')
+    if not value and not allow_empty:
+        raise _Invalid("This list may not be empty.")
+    if None in value:
+        raise _Invalid('Invalid pk "None" - object does not exist.')
+    return {"set": [pk(item) for item in value]}
+
+
+def _choice(enum_type: GraphQLEnumType, value: Any) -> str:
+    """Legacy clients sent the choice's value (matched as ``str`` like DRF); GraphQL wants its name."""
+    for name, enum_value in enum_type.values.items():
+        raw = enum_value.value.value if isinstance(enum_value.value, Enum) else enum_value.value
+        if isinstance(value, (str, int, float)) and str(value) in (str(raw), name):
+            return name
+    raise _Invalid(f'"{value}" is not a valid choice.')
+
+
+def _graphql(type_: GraphQLInputType, message: str, value: Any) -> Any:
+    """Types DRF had no field for here: let graphql-core judge, and send the legacy value as is."""
+    if coerce_input_value(value, type_) is Undefined:
+        raise _Invalid(message)
+    return value
+
+
+def _nullable(inner: Coercer, allow_null: bool, null: Any, empty_is_null: bool, value: Any) -> Any:
+    """DRF's null handling runs before a field's own coercion (relations also read "" as null)."""
+    if value is None or (empty_is_null and value == ""):
+        if not allow_null:
+            raise _Invalid("This field may not be null.")
+        return null
+    return inner(value)
+
+
+def _relation(input_type: GraphQLInputObjectType) -> str | None:
+    """strawberry-django relation inputs: ``{set: ID}`` (to-one) or ``{add, remove, set: [ID!]}`` (to-many)."""
+    fields = input_type.fields
+    set_type = fields["set"].type if "set" in fields else None
+    if set_type is None or get_named_type(set_type).name != "ID":
+        return None
+    set_type = set_type.of_type if isinstance(set_type, GraphQLNonNull) else set_type
+    if len(fields) == 1 and isinstance(set_type, GraphQLScalarType):
+        return "one"
+    if set(fields) <= {"add", "remove", "set"} and isinstance(set_type, GraphQLList):
+        return "many"
+    return None
+
+
+def _coercer(type_: GraphQLInputType, model_field: models.Field | None) -> Coercer:
+    nullable = not isinstance(type_, GraphQLNonNull)
+    base = type_ if nullable else type_.of_type
+    allow_null = nullable and (model_field is None or model_field.null)
+    int_key = isinstance(getattr(model_field, "target_field", model_field), models.IntegerField)
+    kind = _relation(base) if isinstance(base, GraphQLInputObjectType) else None
+    null, empty_is_null = None, False
+    scalars: dict[str, Coercer] = {"Int": _int, "Float": _float, "Decimal": _decimal, "ID": bind(_pk, int_key)}
+    scalars |= {"Boolean": bind(_boolean, allow_null), "String": bind(_string, model_field is None or model_field.blank)}
+    if isinstance(base, GraphQLScalarType) and base.name in scalars:
+        inner = scalars[base.name]
+    elif isinstance(base, GraphQLEnumType):
+        inner = bind(_choice, base)
+    elif kind == "one":
+        pk = bind(_pk, int_key)
+        inner, null, empty_is_null = (lambda value: {"set": pk(value)}), {"set": None}, True
+    elif kind == "many":
+        inner = bind(_many, bind(_pk, int_key), model_field is None or model_field.blank)
+    else:
+        inner = bind(_graphql, base, _SCALAR_MESSAGES.get(getattr(base, "name", ""), "Invalid value."))
+    return bind(_nullable, inner, allow_null, null, empty_is_null)
+
+
+def _model_field(model: type[models.Model] | None, names: Iterable[str]) -> models.Field | None:
+    for name in names if model else ():
+        with suppress(FieldDoesNotExist):
+            field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+            return field if isinstance(field, models.Field) else None  # not reverse relations
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    legacy_name: str
+    graphql_name: str
+    coerce: Coercer
+
+
+@dataclass(frozen=True, slots=True)
+class InputShape:
+    """How one GraphQL input type is filled from a legacy ``data`` dict; built once, used per message."""
+
+    type_name: str
+    fields: tuple[_Field, ...]
+    #: Legacy names a full (non-partial) write must contain.
+    required: frozenset[str]
+    #: GraphQL field names (and camelCased model field names) to legacy names.
+    legacy_names: dict[str, str]
+
+    @classmethod
+    def build(
+        cls, schema: Schema, input_type: GraphQLInputObjectType, *,
+        model: type[models.Model] | None, required: Iterable[str] | None = None,
+    ) -> InputShape:
+        """Precompute one coercer per writable field; misconfiguration fails here, not per message."""
+        if schema._schema.get_type(input_type.name) is not input_type:
+            raise ImproperlyConfigured(f"`{input_type.name}` is not an input type of this schema.")
+        legacy_names = {to_camel_case(f.name): f.name for f in model._meta.get_fields()} if model else {}
+        fields: list[_Field] = []
+        defaults_required: set[str] = set()
+        for graphql_name, input_field in input_type.fields.items():
+            definition = input_field.extensions.get("strawberry-definition")
+            legacy = getattr(definition, "python_name", None) or graphql_name
+            django_name = getattr(definition, "django_name", None)
+            model_field = _model_field(model, [name for name in (django_name, legacy) if name])
+            legacy_names[graphql_name] = legacy
+            if model_field is not None:
+                legacy_names[to_camel_case(model_field.name)] = legacy
+            # Read-only in DRF's ModelSerializer: auto keys, non-editable fields (auto_now...), and "pk".
+            auto = isinstance(model_field, models.AutoField) or not getattr(model_field, "editable", True)
+            if legacy == "pk" or auto:
+                continue
+            fields.append(_Field(legacy, graphql_name, _coercer(input_field.type, model_field)))
+            if isinstance(input_field.type, GraphQLNonNull) and input_field.default_value is Undefined:
+                defaults_required.add(legacy)
+        needed = defaults_required if required is None else set(required)
+        unknown = sorted(needed - {field.legacy_name for field in fields})
+        if unknown:
+            raise ImproperlyConfigured(
+                f"required={sorted(needed)!r}: `{input_type.name}` has no writable input field "
+                f"{', '.join(map(repr, unknown))} (unknown, or read-only like an auto primary key)."
+            )
+        return cls(input_type.name, tuple(fields), frozenset(needed), legacy_names)
+
+    def translate(self, data: Any, *, partial: bool) -> dict[str, Any]:
+        """The GraphQL input value for ``data``, or a ``ValidationError`` listing every bad field."""
+        if data is MISSING or data is None:
+            raise ValidationError({"non_field_errors": ["No data provided"]})
+        if not isinstance(data, dict):
+            message = f"Invalid data. Expected a dictionary, but got {type(data).__name__}."
+            raise ValidationError({"non_field_errors": [message]})
+        value: dict[str, Any] = {}
+        errors: dict[str, list[str]] = {}  # every bad field at once, in input-field order
+        for field in self.fields:
+            if field.legacy_name not in data:
+                if not partial and field.legacy_name in self.required:
+                    errors[field.legacy_name] = ["This field is required."]
+                continue
+            try:
+                value[field.graphql_name] = field.coerce(data[field.legacy_name])
+            except _Invalid as exc:
+                errors[field.legacy_name] = list(exc.args)
+        if errors:
+            raise ValidationError(errors)
+        return value
+
+    def legacy_name(self, graphql_name: str) -> str:
+        """Map a strawberry-django ``OperationInfo`` field (camelCase) back to what the client sent."""
+        return self.legacy_names.get(graphql_name, graphql_name)
