@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from gql_channels import ActionConsumer, Resource
+from gql_channels import Action, ActionConsumer, Resource
 from gql_channels.pagination import PageNumberPagination
+from gql_channels.permissions import DjangoModelPermissionsOrAnonReadOnly, IsAuthenticatedOrReadOnly
 from schema import schema
 
 
@@ -15,13 +16,46 @@ class ArticlePagination(PageNumberPagination):
     max_page_size = 100
 
 
+class BookPermissions(DjangoModelPermissionsOrAnonReadOnly):
+    """Anyone reads; writing needs Django's add/change/delete_book, publishing change_book."""
+
+    perms_map = {
+        **DjangoModelPermissionsOrAnonReadOnly.perms_map,
+        "publish": ["%(app_label)s.change_%(model_name)s"],
+    }
+
+
+#: The seed page's handler, now every action on articles, open to anyone.
+articles = Resource(
+    list="articles",
+    retrieve="article",
+    create="createArticle",
+    update="updateArticle",
+    destroy="deleteArticle",
+    pagination_class=ArticlePagination,
+)
+books = Resource.for_type(
+    "BookType",
+    pagination_class=ArticlePagination,
+    permission_classes=[BookPermissions],
+    actions={"publish": Action("mutation Publish($pk: ID!) { publishBook(pk: $pk) { id title published } }")},
+)
+#: Author mutations use strawberry-django's other error style (handle_django_errors=True).
+authors = Resource.for_type("AuthorType", permission_classes=[IsAuthenticatedOrReadOnly])
+#: The `tags` field is guarded inside the schema (strawberry-django IsAuthenticated).
+tags = Resource(list="tags")
+
+
 class LegacyConsumer(ActionConsumer):
     schema = schema
     routepatterns = [
-        path("test_child_route/", Resource(list="articles", pagination_class=ArticlePagination)),
-        re_path(r"^test_child_route/(?P<pk>[-\w]+)/$", Resource(retrieve="article")),
-        path("books/", Resource.for_type("BookType", pagination_class=ArticlePagination)),
-        path("books/<str:pk>/", Resource.for_type("BookType", pagination_class=ArticlePagination)),
-        path("authors/", Resource.for_type("AuthorType")),
-        path("authors/<str:pk>/", Resource.for_type("AuthorType")),
+        path("test_child_route/", articles),
+        re_path(r"^test_child_route/(?P<pk>[-\w]+)/$", articles),
+        path("articles/", articles),
+        path("articles/<str:pk>/", articles),
+        path("books/", books),
+        path("books/<str:pk>/", books),
+        path("authors/", authors),
+        path("authors/<str:pk>/", authors),
+        path("tags/", tags),
     ]

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from .consumers import ActionConsumer
-from .resources import Resource
+from .resources import Action, Resource
 
-__all__ = ["ActionConsumer", "Resource"]
+__all__ = ["Action", "ActionConsumer", "Resource"]

@@ -70,10 +70,10 @@ class BoundResource:
             data = await self.write(operation, operation.input.translate(request.data, partial=False), context)
         elif action in ("update", "partial_update"):
             partial = action == "partial_update" or request.partial
-            value = {**operation.input.translate(request.data, partial=partial), operation.input_key: self.lookup(match)}
+            value = {**operation.input.translate(request.data, partial=partial), **self.key(operation, match)}
             data = await self.write(operation, value, context)
         elif action == "destroy":
-            await self.write(operation, {operation.input_key: self.lookup(match)}, context)
+            await self.write(operation, self.key(operation, match), context)
             data = None
         else:
             data = await self.custom(operation, request, match, context)
@@ -111,6 +111,10 @@ class BoundResource:
             except DjangoValidationError:
                 raise NotFound(next(iter(self.operations.values())).not_found_detail) from None
         return str(value)
+
+    def key(self, operation: Operation, match: RouteMatch) -> dict[str, str]:
+        """The input field naming the object to change, from the route."""
+        return {operation.input_key: self.lookup(match)}
 
     async def write(self, operation: Operation, value: dict[str, Any], context: Any) -> Any:
         """Run a mutation in one thread inside one transaction: any failure rolls it all back."""

@@ -195,6 +195,13 @@ class DjangoModelPermissions(BasePermission):
         return bool(await database_sync_to_async(user.has_perms)(perms))
 
 
+class DjangoModelPermissionsOrAnonReadOnly(DjangoModelPermissions):
+    """Like ``DjangoModelPermissions``, but anyone may ``list`` and ``retrieve`` (DRF's name)."""
+
+    async def has_permission(self, scope: Scope, action: str, resource: ModelResource) -> bool:
+        return action in READ_ACTIONS or await super().has_permission(scope, action, resource)
+
+
 async def check_permissions(
     permission_classes: Iterable[PermissionClass], scope: Scope, action: str, resource: ModelResource
 ) -> None:
@@ -211,3 +218,4 @@ async def check_connect(permission_classes: Iterable[PermissionClass], scope: Sc
         if not await _call(permission_class().can_connect, scope):
             return False
     return True
+

@@ -86,6 +86,11 @@ class AuthorPartial:
     name: auto
 
 
+@strawberry.input(description="The primary key of the object to delete.")
+class KeyInput:
+    id: strawberry.ID
+
+
 @strawberry.type
 class Query:
     articles: OffsetPaginated[ArticleType] = strawberry_django.offset_paginated()
@@ -102,14 +107,14 @@ class Query:
 class Mutation:
     create_article: ArticleType = mutations.create(ArticleInput)
     update_article: ArticleType = mutations.update(ArticlePartial)
-    delete_article: ArticleType = mutations.delete(strawberry_django.NodeInput)
+    delete_article: ArticleType = mutations.delete(KeyInput)
     create_book: BookType = mutations.create(BookInput)
     update_book: BookType = mutations.update(BookPartial)
-    delete_book: BookType = mutations.delete(strawberry_django.NodeInput)
+    delete_book: BookType = mutations.delete(KeyInput)
     #: strawberry-django's other error style: errors as an OperationInfo payload.
     create_author: AuthorType = mutations.create(AuthorInput, handle_django_errors=True)
     update_author: AuthorType = mutations.update(AuthorPartial, handle_django_errors=True)
-    delete_author: AuthorType = mutations.delete(strawberry_django.NodeInput, handle_django_errors=True)
+    delete_author: AuthorType = mutations.delete(KeyInput, handle_django_errors=True)
 
     @strawberry_django.mutation
     def publish_book(self, pk: strawberry.ID) -> BookType:

@@ -87,3 +87,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings) -> None:
+    """Users are created in many tests; the real hasher's cost only slows the suite down."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
