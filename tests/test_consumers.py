@@ -236,3 +236,24 @@ async def test_unexpected_error_is_a_500_without_traceback(client: ActionCommuni
     assert "secret internals" in caplog.text
     monkeypatch.undo()
     assert (await client.request("list", "test_child_route/"))["status"] == 200
+
+
+async def test_can_connect_false_rejects_the_handshake(transactional_db) -> None:
+    from django.urls import path
+
+    from gql_channels import ActionConsumer, Resource
+    from gql_channels.permissions import BasePermission
+    from schema import schema
+
+    class Closed(BasePermission):
+        async def can_connect(self, scope) -> bool:
+            return False
+
+    class ClosedConsumer(ActionConsumer):
+        permission_classes = [Closed]
+
+    app = ClosedConsumer.as_asgi(schema=schema, routepatterns=[path("authors/", Resource(list="authors"))])
+    communicator = ActionCommunicator(app, "/ws/")
+    connected, _ = await communicator.connect()
+    assert not connected
+    await communicator.disconnect()

@@ -82,3 +82,41 @@ async def test_graphql_over_http_get(demo_server: str) -> None:
             assert response.status == 200
             result = await response.json()
     assert [a["name"] for a in result["data"]["authors"]] == ["Ursula K. Le Guin", "Jorge Luis Borges", "Carl Sagan"]
+
+
+async def exchange(socket, message: dict) -> dict:
+    await socket.send(json.dumps(message))
+    return json.loads(await socket.recv())
+
+
+async def test_writes_over_a_real_socket(demo_server: str) -> None:
+    async with websockets.connect(f"ws://{demo_server}/ws/") as socket:
+        created = await exchange(socket, {"action": "create", "route": "articles/", "data": {"title": "E2E", "content": "x"}})
+        assert created["status"] == 201 and type(created["data"]["id"]) is int
+        route = f"articles/{created['data']['id']}/"
+        bad = await exchange(socket, {"action": "update", "route": route, "data": {"title": "only"}})
+        assert bad["status"] == 400 and bad["errors"] == [{"content": ["This field is required."]}]
+        changed = await exchange(socket, {"action": "partial_update", "route": route, "data": {"content": "y"}})
+        assert changed["data"] == {"id": created["data"]["id"], "title": "E2E", "content": "y"}
+        gone = await exchange(socket, {"action": "destroy", "route": route})
+        assert (gone["status"], gone["data"]) == (204, None)
+        again = await exchange(socket, {"action": "destroy", "route": route})
+        assert again["status"] == 404
+        denied = await exchange(socket, {"action": "create", "route": "books/", "data": {"title": "x", "author": 1}})
+        assert denied["status"] == 403 and denied["errors"] == ["You do not have permission to perform this action."]
+
+
+async def test_fifty_in_flight_messages_matched_by_request_id(demo_server: str) -> None:
+    async with websockets.connect(f"ws://{demo_server}/graphql/") as socket:
+        for n in range(50):
+            route = f"test_child_route/?page={n % 10 + 1}" if n % 2 else f"test_child_route/{n + 1}/"
+            await socket.send(json.dumps({"action": "list" if n % 2 else "retrieve", "route": route, "request_id": n}))
+        replies = [json.loads(await socket.recv()) for _ in range(50)]
+    assert sorted(r["request_id"] for r in replies) == list(range(50))
+    for reply in replies:
+        n = reply["request_id"]
+        assert reply["status"] == 200
+        if n % 2:
+            assert reply["data"]["results"][0]["id"] == (n % 10) * 10 + 1
+        else:
+            assert reply["data"]["id"] == n + 1
