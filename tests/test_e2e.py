@@ -120,3 +120,11 @@ async def test_fifty_in_flight_messages_matched_by_request_id(demo_server: str) 
             assert reply["data"]["results"][0]["id"] == (n % 10) * 10 + 1
         else:
             assert reply["data"]["id"] == n + 1
+
+
+async def test_legacy_graphql_ws_subprotocol_reaches_graphql(demo_server: str) -> None:
+    """The older ``graphql-ws`` protocol is served by Strawberry (which keeps it for subscriptions)."""
+    async with websockets.connect(f"ws://{demo_server}/graphql/", subprotocols=["graphql-ws"]) as socket:
+        assert socket.subprotocol == "graphql-ws"
+        await socket.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
