@@ -16,6 +16,7 @@ from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DEFAULT_DB_ALIAS, router, transaction
 from graphql import GraphQLScalarType, get_named_type
+from strawberry import relay
 from strawberry.types.graphql import OperationType
 
 from .exceptions import NotFound, from_graphql_errors, from_operation_info
@@ -113,8 +114,11 @@ class BoundResource:
         return str(value)
 
     def key(self, operation: Operation, match: RouteMatch) -> dict[str, str]:
-        """The input field naming the object to change, from the route."""
-        return {operation.input_key: self.lookup(match)}
+        """The input field naming the object to change: the route's pk, as a GlobalID if need be."""
+        pk = self.lookup(match)
+        if operation.input_key_node_type:
+            pk = relay.to_base64(operation.input_key_node_type, pk)
+        return {operation.input_key: pk}
 
     async def write(self, operation: Operation, value: dict[str, Any], context: Any) -> Any:
         """Run a mutation in one thread inside one transaction: any failure rolls it all back."""

@@ -30,6 +30,7 @@ from graphql import (
     type_from_ast,
     validate,
 )
+from strawberry import relay
 from strawberry.types.graphql import OperationType
 from strawberry_django.utils.typing import get_django_definition
 
@@ -57,6 +58,20 @@ def _is_int_key(field: models.Field | None) -> bool:
 
 def _int_or_none(value: Any) -> Any:
     return None if value is None else int(value)
+
+
+def is_global_id(strawberry_field: Any) -> bool:
+    """A Relay ``GlobalID`` field: legacy clients get the primary key inside it."""
+    type_ = getattr(strawberry_field, "type", None)
+    return getattr(type_, "of_type", type_) is relay.GlobalID
+
+
+def _key_converter(*, global_id: bool, as_int: bool) -> Converter:
+    """How a key arrives (ID string or GlobalID) -> how legacy clients got it (int or string)."""
+    cast = int if as_int else str
+    if global_id:
+        return lambda value: None if value is None else cast(relay.GlobalID.from_id(value).node_id)
+    return _int_or_none if as_int else (lambda value: value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +104,7 @@ class _FieldInfo:
     graphql_name: str
     field: GraphQLField
     model_field: models.Field | None
+    global_id: bool
 
 
 def _type_fields(schema: Schema, gql_type: GraphQLObjectType) -> dict[str, _FieldInfo]:
@@ -103,14 +119,14 @@ def _type_fields(schema: Schema, gql_type: GraphQLObjectType) -> dict[str, _Fiel
         django_name = getattr(strawberry_field, "django_name", None) or python_name
         model_field = None
         if model is not None:
-            if django_name == "pk":
+            if django_name == "pk" or is_global_id(strawberry_field):
                 django_name = model._meta.pk.name
             try:
                 model_field = model._meta.get_field(django_name)
             except FieldDoesNotExist:
                 model_field = None
         legacy = django_name if model_field is not None else python_name
-        infos[legacy] = _FieldInfo(legacy, graphql_name, field, model_field)
+        infos[legacy] = _FieldInfo(legacy, graphql_name, field, model_field, is_global_id(strawberry_field))
     return infos
 
 
@@ -137,7 +153,7 @@ def _related_key(schema: Schema, owner: str, info: _FieldInfo, related: GraphQLO
             as_int = _is_int_key(key.model_field) or _is_int_key(
                 getattr(info.model_field, "target_field", None)
             )
-            return key.graphql_name, (_int_or_none if as_int else (lambda v: v))
+            return key.graphql_name, _key_converter(global_id=key.global_id, as_int=as_int)
     raise ImproperlyConfigured(
         f"`{owner}.{info.graphql_name}` returns `{related.name}`, which exposes no primary key "
         "field (pk or id) to render the relation as; expose one or leave the field out with fields=."
@@ -177,8 +193,8 @@ def build_shape(schema: Schema, gql_type: GraphQLObjectType, fields: Sequence[st
         named = get_named_type(field_type)
         if is_leaf_type(named):
             parts.append(head)
-            if named.name == "ID" and not many and _is_int_key(info.model_field):
-                converters.append((name, _int_or_none))
+            if named.name == "ID" and not many and (info.global_id or _is_int_key(info.model_field)):
+                converters.append((name, _key_converter(global_id=info.global_id, as_int=_is_int_key(info.model_field))))
         elif isinstance(named, GraphQLObjectType):
             pk_field, to_key = _related_key(schema, gql_type.name, info, named)
             parts.append(f"{head} {{ {PK}: {pk_field} }}")
@@ -219,6 +235,8 @@ class Operation:
     input: InputShape | None = None
     #: The input object's field carrying the route's primary key (update/destroy).
     input_key: str | None = None
+    #: Set when that field is a Relay ``GlobalID`` (``NodeInput``): the type name the pk is encoded with.
+    input_key_node_type: str | None = None
     #: Status of a successful reply.
     status: int = 200
     #: Variables of a custom action's document, with their types: filled from route kwargs and data.
@@ -290,6 +308,7 @@ def plan_mutation(
     *,
     input: InputShape | None = None,  # noqa: A002 - the mutation's input
     input_key: str | None = None,
+    input_key_node_type: str | None = None,
     status: int = 200,
 ) -> Operation:
     """``create``/``update``/``destroy``: the mutation with its input object as one variable."""
@@ -306,7 +325,7 @@ def plan_mutation(
     return Operation(
         action, field_name, *_prepare(schema, source), shape,
         operation_type=OperationType.MUTATION, data_variable=argument, operation_info=operation_info,
-        input=input, input_key=input_key, status=status,
+        input=input, input_key=input_key, input_key_node_type=input_key_node_type, status=status,
     )
 
 

@@ -15,10 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
-from strawberry import relay
 from graphql import (
     GraphQLField,
-    GraphQLInputField,
     GraphQLInputObjectType,
     GraphQLList,
     GraphQLNonNull,
@@ -31,6 +29,7 @@ from .handlers import BoundResource
 from .inputs import InputShape
 from .operations import (
     OPERATION_INFO,
+    is_global_id,
     Operation,
     build_shape,
     plan_custom,
@@ -91,12 +90,6 @@ def _mutation_item(field_: GraphQLField) -> GraphQLObjectType | None:
 def _key_field(input_type: GraphQLInputObjectType) -> str | None:
     """The input field carrying the primary key of the object to change or delete."""
     return next((name for name in ("id", "pk") if name in input_type.fields), None)
-
-
-def _is_global_id(field_: GraphQLInputField) -> bool:
-    """strawberry-django's ``NodeInput.id`` is a Relay ``GlobalID``, not the bare pk a route carries."""
-    type_ = getattr(field_.extensions.get("strawberry-definition"), "type", None)
-    return getattr(type_, "of_type", type_) is relay.GlobalID
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,16 +226,12 @@ class Resource:
                 raise ImproperlyConfigured(
                     f"{self!r}: {action}={names[action]!r} takes `{input_type.name}`, which has no `id`/`pk` field."
                 )
-            if _is_global_id(input_type.fields[key]):
-                raise ImproperlyConfigured(
-                    f"{self!r}: {action}={names[action]!r} takes `{input_type.name}`, whose `{key}` is a Relay "
-                    "GlobalID; legacy routes carry the primary key: give the mutation an input with a plain "
-                    f"`{key}: ID!`."
-                )
             shape = build_shape(schema, item, self.fields)
             inputs = InputShape.build(schema, input_type, model=shape.model, required=required) if action == "update" else None
+            global_id = is_global_id(input_type.fields[key].extensions.get("strawberry-definition"))
             operations[action] = plan_mutation(
-                schema, action, names[action], argument, shape, input=inputs, input_key=key, status=status
+                schema, action, names[action], argument, shape, input=inputs, input_key=key, status=status,
+                input_key_node_type=item.name if global_id else None,
             )
         if "update" in operations:
             operations["partial_update"] = operations["update"]
