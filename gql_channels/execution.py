@@ -10,7 +10,10 @@ strawberry-django optimizer, permission extensions); only parsing and validation
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +35,28 @@ class LegacyContext(dict):
     """The context of legacy executions: Strawberry's Channels context, recognisably ours."""
 
 
+@dataclass(frozen=True, slots=True)
+class TracedOperation:
+    """One execution seen by ``trace()``: the document and the variables it ran with."""
+
+    source: str
+    variables: dict[str, Any]
+
+
+_trace: ContextVar[list[TracedOperation] | None] = ContextVar("gql_channels_trace", default=None)
+
+
+@contextmanager
+def trace() -> Iterator[list[TracedOperation]]:
+    """Collect every operation executed in this context (``gql_channels_translate`` shows them)."""
+    seen: list[TracedOperation] = []
+    token = _trace.set(seen)
+    try:
+        yield seen
+    finally:
+        _trace.reset(token)
+
+
 def _start(
     schema: Schema, source: str, document: DocumentNode, variables: Mapping[str, Any], context: Any,
     operation_type: OperationType, *, sync: bool,
@@ -45,6 +70,9 @@ def _start(
     )
     execution_context.graphql_document = document
     execution_context.pre_execution_errors = []
+    traced = _trace.get()
+    if traced is not None:
+        traced.append(TracedOperation(source, dict(variables)))
     extensions = schema.get_extensions(sync=sync)
     for extension in extensions:
         extension.execution_context = execution_context

@@ -21,6 +21,8 @@ class RouteMatch:
     """What a route resolved to: the ``Resource`` plus everything the client put in the route."""
 
     resource: Any
+    #: The pattern that matched, as written (``books/<str:pk>/``), include() prefixes joined.
+    pattern: str
     #: The path part exactly as sent: links are built on it.
     path: str
     kwargs: dict[str, Any]
@@ -51,6 +53,7 @@ class RouteTable:
             return None
         return RouteMatch(
             resource=match.func,
+            pattern=match.route,
             path=path,
             kwargs=match.kwargs,
             query_params=parse_qs(query),

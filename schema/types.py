@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import strawberry
 import strawberry_django
-from strawberry import auto
+from strawberry import auto, relay
 from strawberry_django.mutations import mutations
 from strawberry_django.pagination import OffsetPaginated
 from strawberry_django.permissions import IsAuthenticated
+from strawberry_django.relay import DjangoCursorConnection, DjangoListConnection
 
 from example_project.demo import models
 
@@ -32,7 +33,27 @@ class AuthorType:
     books: list[BookType]
 
 
-@strawberry_django.type(models.Book)
+@strawberry_django.filter_type(models.Book, lookups=True)
+class BookFilter:
+    id: auto
+    title: auto
+    pages: auto
+    published: auto
+    created_at: auto
+    author: auto
+    tags: auto
+
+
+@strawberry_django.order_type(models.Book)
+class BookOrder:
+    id: auto
+    title: auto
+    pages: auto
+    published: auto
+    created_at: auto
+
+
+@strawberry_django.type(models.Book, filters=BookFilter, ordering=BookOrder)
 class BookType:
     id: auto
     title: auto
@@ -41,6 +62,20 @@ class BookType:
     created_at: auto
     author: AuthorType
     tags: list[TagType]
+
+
+@strawberry_django.order_type(models.Article)
+class ArticleOrder:
+    id: auto
+    title: auto
+
+
+@strawberry_django.type(models.Article, ordering=ArticleOrder)
+class ArticleNode(relay.Node):
+    """Articles as Relay nodes, for the connection fields that cursor pagination walks."""
+
+    title: auto
+    content: auto
 
 
 @strawberry_django.input(models.Article)
@@ -101,6 +136,14 @@ class Query:
     author: AuthorType = strawberry_django.field()
     #: Signed-in users only; GraphQL clients get [] otherwise (fail_silently), legacy ones 403.
     tags: list[TagType] = strawberry_django.field(extensions=[IsAuthenticated()])
+    #: Keyset pagination: a page costs the same however deep it is.
+    article_cursor: DjangoCursorConnection[ArticleNode] = strawberry_django.connection(
+        DjangoCursorConnection[ArticleNode]
+    )
+    #: Offset-backed cursors (``arrayconnection:<offset>``), with a total count.
+    article_connection: DjangoListConnection[ArticleNode] = strawberry_django.connection(
+        DjangoListConnection[ArticleNode]
+    )
 
 
 @strawberry.type
