@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from gql_channels import Action, ActionConsumer, Resource
-from gql_channels.pagination import PageNumberPagination
+from gql_channels.pagination import CursorPagination, LimitOffsetPagination, PageNumberPagination
 from gql_channels.permissions import DjangoModelPermissionsOrAnonReadOnly, IsAuthenticatedOrReadOnly
 from schema import schema
 
@@ -14,6 +14,18 @@ class ArticlePagination(PageNumberPagination):
     page_size = 10
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+class ArticleLimitOffset(LimitOffsetPagination):
+    default_limit = 5
+    max_limit = 50
+
+
+class ArticleCursor(CursorPagination):
+    page_size = 10
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = "id"
 
 
 class BookPermissions(DjangoModelPermissionsOrAnonReadOnly):
@@ -40,6 +52,11 @@ books = Resource.for_type(
     permission_classes=[BookPermissions],
     actions={"publish": Action("mutation Publish($pk: ID!) { publishBook(pk: $pk) { id title published } }")},
 )
+#: The same articles through the other pagination styles: limit/offset on the offset-paginated
+#: field, keyset cursors on a DjangoCursorConnection, page numbers on a DjangoListConnection.
+articles_by_offset = Resource(list="articles", pagination_class=ArticleLimitOffset)
+articles_by_cursor = Resource(list="articleCursor", pagination_class=ArticleCursor)
+articles_by_page_on_connection = Resource(list="articleConnection", pagination_class=ArticlePagination)
 #: Author mutations use strawberry-django's other error style (handle_django_errors=True).
 authors = Resource.for_type("AuthorType", permission_classes=[IsAuthenticatedOrReadOnly])
 #: The `tags` field is guarded inside the schema (strawberry-django IsAuthenticated).
@@ -58,4 +75,7 @@ class LegacyConsumer(ActionConsumer):
         path("authors/", authors),
         path("authors/<str:pk>/", authors),
         path("tags/", tags),
+        path("offset/articles/", articles_by_offset),
+        path("cursor/articles/", articles_by_cursor),
+        path("connection/articles/", articles_by_page_on_connection),
     ]

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from .consumers import ActionConsumer
-from .resources import Action, Resource
+from .resources import Action, Resource, routes_from_schema
 
-__all__ = ["Action", "ActionConsumer", "Resource"]
+__all__ = ["Action", "ActionConsumer", "Resource", "routes_from_schema"]

@@ -22,7 +22,7 @@ from strawberry.types.graphql import OperationType
 from .exceptions import NotFound, from_graphql_errors, from_operation_info
 from .execution import execute, execute_sync
 from .operations import OPERATION_INFO, RESULT, Operation
-from .pagination import BasePagination, Page
+from .pagination import BasePagination, CursorPage, CursorPagination, Page
 
 if TYPE_CHECKING:
     from django.db import models
@@ -82,21 +82,45 @@ class BoundResource:
 
     async def list(self, operation: Operation, match: RouteMatch, context: Any) -> Any:
         reshape = operation.shape.reshape
+        params = match.query_params
+        base: dict[str, Any] = {}
+        if operation.filters is not None:
+            ordering = getattr(self.pagination, "ordering", None)
+            base = operation.filters.translate(params, default_ordering=ordering)
+
+        async def run(**paging: Any) -> Any:
+            return await self._query(operation, {**base, **paging}, context)
+
         if self.pagination is None:
-            return [reshape(item) for item in await self._query(operation, {}, context)]
+            return [reshape(item) for item in await run()]
+        if isinstance(self.pagination, CursorPagination):
+
+            async def fetch_cursor(**window: Any) -> CursorPage:
+                data = await run(**{"first": None, "after": None, "last": None, "before": None, **window})
+                info = data["pageInfo"]
+                return CursorPage(
+                    results=[reshape(edge["node"]) for edge in data["edges"]],
+                    start_cursor=info["startCursor"],
+                    end_cursor=info["endCursor"],
+                    has_next_page=info["hasNextPage"],
+                    has_previous_page=info["hasPreviousPage"],
+                )
+
+            return await self.pagination.paginate(fetch_cursor, match.path, params)
 
         async def fetch(offset: int, limit: int) -> Page:
-            window = {"offset": offset, "limit": limit}
-            data = await self._query(operation, {operation.pagination_variable: window}, context)
-            page_info = data["pageInfo"]
-            return Page(
-                count=data["totalCount"],
-                offset=page_info["offset"],
-                limit=page_info["limit"],
-                results=[reshape(item) for item in data["results"]],
-            )
+            if operation.list_kind == "offset":
+                data = await run(pagination={"offset": offset, "limit": limit})
+                rows, applied = data["results"], data["pageInfo"]["limit"]
+            else:
+                # A list connection's cursors are offsets: "arrayconnection:<index>".
+                after = relay.to_base64("arrayconnection", offset - 1) if offset else None
+                data = await run(first=limit, after=after, last=None, before=None)
+                rows = [edge["node"] for edge in data["edges"]]
+                applied = len(rows) if data["pageInfo"]["hasNextPage"] and len(rows) < limit else limit
+            return Page(count=data["totalCount"], offset=offset, limit=applied, results=[reshape(r) for r in rows])
 
-        return await self.pagination.paginate(fetch, match.path, match.query_params)
+        return await self.pagination.paginate(fetch, match.path, params)
 
     async def retrieve(self, operation: Operation, match: RouteMatch, context: Any) -> Any:
         data = await self._query(operation, {operation.lookup_variable: self.lookup(match)}, context)

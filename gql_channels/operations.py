@@ -37,6 +37,7 @@ from strawberry_django.utils.typing import get_django_definition
 if TYPE_CHECKING:
     from strawberry import Schema
 
+    from .filtering import FilterShape
     from .inputs import InputShape
 
 #: Alias of the root field in every generated document.
@@ -223,8 +224,10 @@ class Operation:
     #: How result objects are rendered; ``None`` for custom actions, whose result is sent as is.
     shape: ItemShape | None
     operation_type: OperationType = OperationType.QUERY
-    #: Name of the variable carrying the page window (paginated lists).
-    pagination_variable: str | None = None
+    #: How a list field pages: ``"list"``, ``"offset"`` (OffsetPaginated) or ``"connection"`` (Relay).
+    list_kind: str | None = None
+    #: Filter and ordering arguments fed from the route's query string (lists).
+    filters: FilterShape | None = None
     #: Name of the variable carrying the route's lookup value (retrieve).
     lookup_variable: str | None = None
     #: Name of the variable carrying the mutation's input object (create/update/destroy).
@@ -263,18 +266,34 @@ def _operation_name(action: str, field_name: str) -> str:
     return f"{action.title().replace('_', '')}{field_name[:1].upper()}{field_name[1:]}"
 
 
-def plan_list(schema: Schema, field_name: str, shape: ItemShape, *, paginated: bool) -> Operation:
-    """``list``: the whole list, or one window of an offset-paginated field."""
-    name = _operation_name("list", field_name)
-    if paginated:
-        arg_type = schema._schema.query_type.fields[field_name].args["pagination"].type
-        source = (
-            f"query {name}($pagination: {arg_type}) {{ {RESULT}: {field_name}(pagination: $pagination) "
-            f"{{ totalCount pageInfo {{ offset limit }} results {{ {shape.selection} }} }} }}"
-        )
-        return Operation("list", field_name, *_prepare(schema, source), shape, pagination_variable="pagination")
-    source = f"query {name} {{ {RESULT}: {field_name} {{ {shape.selection} }} }}"
-    return Operation("list", field_name, *_prepare(schema, source), shape)
+def plan_list(
+    schema: Schema, field_name: str, shape: ItemShape, *, kind: str, filters: FilterShape | None = None
+) -> Operation:
+    """``list``: a plain list, a window of an offset-paginated field, or a page of a connection.
+
+    ``kind`` is ``"list"``, ``"offset"`` or ``"connection"``; every paging, filter and ordering
+    argument the field takes is a variable, so one document serves every query string.
+    """
+    field_ = schema._schema.query_type.fields[field_name]
+    if kind == "offset":
+        arguments = ["pagination"]
+        body = f"totalCount pageInfo {{ offset limit }} results {{ {shape.selection} }}"
+    elif kind == "connection":
+        arguments = ["first", "after", "last", "before"]
+        count = "totalCount " if "totalCount" in _unwrap(field_.type).fields else ""
+        page_info = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
+        body = f"{count}{page_info} edges {{ node {{ {shape.selection} }} }}"
+    else:
+        arguments, body = [], shape.selection
+    if filters is not None:
+        arguments += [a for a in (filters.filters_argument, filters.ordering_argument) if a]
+    definitions = ", ".join(f"${a}: {field_.args[a].type}" for a in arguments)
+    call = ", ".join(f"{a}: ${a}" for a in arguments)
+    source = (
+        f"query {_operation_name('list', field_name)}{f'({definitions})' if arguments else ''} "
+        f"{{ {RESULT}: {field_name}{f'({call})' if arguments else ''} {{ {body} }} }}"
+    )
+    return Operation("list", field_name, *_prepare(schema, source), shape, list_kind=kind, filters=filters)
 
 
 def plan_retrieve(schema: Schema, field_name: str, lookup_arg: str, shape: ItemShape) -> Operation:

@@ -9,12 +9,15 @@ misconfiguration raises ``ImproperlyConfigured`` naming the field, before any me
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import URLPattern, path
 from django.utils.module_loading import import_string
+from strawberry_django.relay import DjangoCursorConnection
 from graphql import (
     GraphQLField,
     GraphQLInputObjectType,
@@ -37,7 +40,8 @@ from .operations import (
     plan_mutation,
     plan_retrieve,
 )
-from .pagination import BasePagination
+from .filtering import FilterShape
+from .pagination import BasePagination, CursorPagination, PageNumberPagination
 from .settings import gql_channels_settings
 
 if TYPE_CHECKING:
@@ -53,16 +57,38 @@ def _unwrap(type_: Any) -> Any:
     return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
 
 
-def _list_item_type(field_: GraphQLField) -> tuple[GraphQLObjectType, bool] | None:
-    """``(item type, paginated)`` when ``field_`` is a plain list or an offset-paginated list."""
+@dataclass(frozen=True, slots=True)
+class ListField:
+    """A root field serving ``list``: its item type and how it pages."""
+
+    name: str
+    item: GraphQLObjectType
+    #: ``"list"`` (a plain list), ``"offset"`` (OffsetPaginated) or ``"connection"`` (Relay).
+    kind: str
+    #: A keyset connection (``DjangoCursorConnection``): cursors only, no offsets.
+    keyset: bool = False
+    #: The field reports ``totalCount`` (offset windows over a connection need it).
+    counted: bool = False
+
+
+def _list_field(schema: Schema, name: str, field_: GraphQLField) -> ListField | None:
+    """Describe ``field_`` if it returns a list of objects in one of the shapes gql_channels pages."""
     type_ = _unwrap(field_.type)
     if isinstance(type_, GraphQLList):
         item = get_named_type(type_)
-        return (item, False) if isinstance(item, GraphQLObjectType) else None
-    if isinstance(type_, GraphQLObjectType) and {"totalCount", "results"} <= type_.fields.keys():
+        return ListField(name, item, "list") if isinstance(item, GraphQLObjectType) else None
+    if not isinstance(type_, GraphQLObjectType):
+        return None
+    if {"totalCount", "results"} <= type_.fields.keys() and "pagination" in field_.args:
         item = get_named_type(type_.fields["results"].type)
-        if isinstance(item, GraphQLObjectType) and "pagination" in field_.args:
-            return item, True
+        return ListField(name, item, "offset", counted=True) if isinstance(item, GraphQLObjectType) else None
+    if {"edges", "pageInfo"} <= type_.fields.keys() and {"first", "after"} <= field_.args.keys():
+        edge = get_named_type(type_.fields["edges"].type)
+        item = get_named_type(edge.fields["node"].type) if "node" in getattr(edge, "fields", {}) else None
+        if isinstance(item, GraphQLObjectType):
+            definition = schema.get_type_by_name(type_.name)
+            keyset = issubclass(getattr(definition, "origin", object), DjangoCursorConnection)
+            return ListField(name, item, "connection", keyset=keyset, counted="totalCount" in type_.fields)
     return None
 
 
@@ -125,6 +151,7 @@ class Resource:
         lookup_url_kwarg: str = "pk",
         permission_classes: Sequence[type[BasePermission]] = (),
         actions: Mapping[str, str | Action] | None = None,
+        ordering_param: str = "ordering",
         type_name: str | None = None,
     ) -> None:
         self.field_names = {"list": list, "retrieve": retrieve, "create": create, "update": update, "destroy": destroy}
@@ -135,6 +162,7 @@ class Resource:
         self.actions = {
             name: action if isinstance(action, Action) else Action(action) for name, action in (actions or {}).items()
         }
+        self.ordering_param = ordering_param
         self.type_name = type_name
 
     @classmethod
@@ -162,16 +190,17 @@ class Resource:
         pagination = None
         query_fields = schema._schema.query_type.fields
         if names["list"]:
-            list_field = query_fields.get(names["list"])
-            found = _list_item_type(list_field) if list_field else None
-            if found is None:
+            field_ = query_fields.get(names["list"])
+            listing = _list_field(schema, names["list"], field_) if field_ else None
+            if listing is None:
                 raise ImproperlyConfigured(
-                    f"{self!r}: list={names['list']!r} is not a Query field returning a list or an "
-                    "offset-paginated list of objects."
+                    f"{self!r}: list={names['list']!r} is not a Query field returning a list, an "
+                    "offset-paginated list or a connection of objects."
                 )
-            item, paginated = found
-            pagination = self._pagination(names["list"], paginated)
-            operations["list"] = plan_list(schema, names["list"], build_shape(schema, item, self.fields), paginated=paginated)
+            pagination = self._pagination(schema, listing)
+            filters = FilterShape.build(schema, field_, ordering_param=self.ordering_param)
+            shape = build_shape(schema, listing.item, self.fields)
+            operations["list"] = plan_list(schema, listing.name, shape, kind=listing.kind, filters=filters)
         if names["retrieve"]:
             single = query_fields.get(names["retrieve"])
             item = get_named_type(single.type) if single else None
@@ -237,24 +266,36 @@ class Resource:
             operations["partial_update"] = operations["update"]
         return operations
 
-    def _pagination(self, field_name: str, paginated: bool) -> BasePagination | None:
+    def _pagination(self, schema: Schema, listing: ListField) -> BasePagination | None:
+        """The pagination style for ``listing``, checked against how the field pages."""
         pagination_class = self.pagination_class or gql_channels_settings()["DEFAULT_PAGINATION_CLASS"]
         if isinstance(pagination_class, str):
             pagination_class = import_string(pagination_class)
-        if not paginated:
+        field = f"`{listing.name}`"
+        if listing.kind == "list":
             if self.pagination_class is not None:
                 raise ImproperlyConfigured(
-                    f"{self!r}: `{field_name}` is a plain list; pagination_class needs an "
-                    "offset-paginated field (strawberry_django.offset_paginated())."
+                    f"{self!r}: {field} is a plain list; pagination_class needs an offset-paginated "
+                    "field (strawberry_django.offset_paginated()) or a connection."
                 )
             return None
         if pagination_class is None:
             raise ImproperlyConfigured(
-                f"{self!r}: `{field_name}` is paginated: set pagination_class (or "
-                "GQL_CHANNELS['DEFAULT_PAGINATION_CLASS'])."
+                f"{self!r}: {field} is paginated: set pagination_class (or GQL_CHANNELS['DEFAULT_PAGINATION_CLASS'])."
+            )
+        cursor_style = issubclass(pagination_class, CursorPagination)
+        if cursor_style and listing.kind != "connection":
+            raise ImproperlyConfigured(f"{self!r}: CursorPagination needs a Relay connection field; {field} is not one.")
+        if not cursor_style and listing.kind == "connection" and (listing.keyset or not listing.counted):
+            raise ImproperlyConfigured(
+                f"{self!r}: {pagination_class.__name__} pages by offset, but {field} is a keyset connection "
+                "or has no totalCount: use CursorPagination, or a DjangoListConnection."
             )
         pagination = pagination_class()
-        pagination.check_configuration(field_name)
+        if listing.kind == "connection":
+            pagination.bind(listing.name, limit_cap=lambda: schema.config.relay_max_results)
+        else:
+            pagination.bind(listing.name)
         return pagination
 
     def _discover(self, schema: Schema) -> dict[str, str | None]:
@@ -264,7 +305,13 @@ class Resource:
         names = dict(self.field_names)
         query_fields = schema._schema.query_type.fields
         if not names["list"]:
-            lists = [(not found[1], n) for n, f in query_fields.items() if (found := _list_item_type(f)) and found[0] is item]
+            cursor_style = isinstance(self.pagination_class, type) and issubclass(self.pagination_class, CursorPagination)
+            preference = ("connection", "offset", "list") if cursor_style else ("offset", "connection", "list")
+            lists = [
+                (preference.index(found.kind), n)
+                for n, f in query_fields.items()
+                if (found := _list_field(schema, n, f)) and found.item is item
+            ]
             names["list"] = min(lists)[1] if lists else None
         if not names["retrieve"]:
             names["retrieve"] = next((n for n, f in query_fields.items() if _lookup_argument(f, item)), None)
@@ -278,3 +325,35 @@ class Resource:
         if not any(names.values()):
             raise ImproperlyConfigured(f"Resource.for_type({self.type_name!r}): no field returns that type.")
         return names
+
+
+def routes_from_schema(
+    schema: Schema,
+    *,
+    pagination_class: type[BasePagination] | None = None,
+    cursor_pagination_class: type[BasePagination] | None = None,
+) -> list[URLPattern]:
+    """``routepatterns`` for every list field of ``schema``, for teams starting without legacy routes.
+
+    Each list field ``articleCursor`` gets ``article-cursor/`` (list, create) and, when a
+    single-object field returns its type, ``article-cursor/<pk>/`` (retrieve, update,
+    partial_update, destroy), with the fields discovered as ``Resource.for_type`` does.
+    Keyset connections page with ``cursor_pagination_class``, other paginated fields with
+    ``pagination_class`` (both default to DRF's styles with ``GQL_CHANNELS["PAGE_SIZE"]``).
+    """
+    styles = {False: pagination_class or PageNumberPagination, True: cursor_pagination_class or CursorPagination}
+    routes: list[URLPattern] = []
+    for name, field_ in schema._schema.query_type.fields.items():
+        listing = _list_field(schema, name, field_)
+        if listing is None:
+            continue
+        resource = Resource.for_type(
+            listing.item.name,
+            list=name,
+            pagination_class=styles[listing.keyset] if listing.kind != "list" else None,
+        )
+        kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+        routes.append(path(f"{kebab}/", resource))
+        if any(_lookup_argument(f, listing.item) for f in schema._schema.query_type.fields.values()):
+            routes.append(path(f"{kebab}/<str:{resource.lookup_url_kwarg}>/", resource))
+    return routes

@@ -13,6 +13,7 @@ from graphql import GraphQLObjectType
 from strawberry import auto
 
 from example_project.demo import models
+from gql_channels.filtering import FilterShape
 from gql_channels.operations import build_shape, plan_list, plan_retrieve
 from schema import schema
 
@@ -34,15 +35,23 @@ def gql_type(name: str) -> GraphQLObjectType:
 @pytest.mark.parametrize(
     ("name", "plan"),
     [
-        ("list_articles", lambda: plan_list(schema, "articles", build_shape(schema, gql_type("ArticleType")), paginated=True)),
+        ("list_articles", lambda: plan_list(schema, "articles", build_shape(schema, gql_type("ArticleType")), kind="offset")),
         ("retrieve_article", lambda: plan_retrieve(schema, "article", "pk", build_shape(schema, gql_type("ArticleType")))),
-        ("list_books", lambda: plan_list(schema, "books", build_shape(schema, gql_type("BookType")), paginated=True)),
+        ("list_books", lambda: plan_list(schema, "books", build_shape(schema, gql_type("BookType")), kind="offset")),
         ("retrieve_book", lambda: plan_retrieve(schema, "book", "pk", build_shape(schema, gql_type("BookType")))),
-        ("list_authors", lambda: plan_list(schema, "authors", build_shape(schema, gql_type("AuthorType")), paginated=False)),
+        (
+            "list_books_filtered",
+            lambda: plan_list(
+                schema, "books", build_shape(schema, gql_type("BookType")), kind="offset",
+                filters=FilterShape.build(schema, schema._schema.query_type.fields["books"]),
+            ),
+        ),
+        ("list_article_cursor", lambda: plan_list(schema, "articleCursor", build_shape(schema, gql_type("ArticleNode")), kind="connection")),
+        ("list_authors", lambda: plan_list(schema, "authors", build_shape(schema, gql_type("AuthorType")), kind="list")),
         (
             "list_books_fields",
             lambda: plan_list(
-                schema, "books", build_shape(schema, gql_type("BookType"), ["title", "tags", "id"]), paginated=True
+                schema, "books", build_shape(schema, gql_type("BookType"), ["title", "tags", "id"]), kind="offset"
             ),
         ),
     ],
@@ -54,8 +63,8 @@ def test_generated_documents(name: str, plan) -> None:
 def test_documents_take_client_values_only_as_variables() -> None:
     op = plan_retrieve(schema, "article", "pk", build_shape(schema, gql_type("ArticleType")))
     assert "$pk" in op.source and op.lookup_variable == "pk"
-    listing = plan_list(schema, "articles", build_shape(schema, gql_type("ArticleType")), paginated=True)
-    assert "$pagination" in listing.source and listing.pagination_variable == "pagination"
+    listing = plan_list(schema, "articles", build_shape(schema, gql_type("ArticleType")), kind="offset")
+    assert "$pagination" in listing.source and listing.list_kind == "offset"
 
 
 def test_shape_orders_fields_like_model_serializer_and_skips_reverse_relations() -> None:

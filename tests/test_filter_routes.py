@@ -1,0 +1,93 @@
+"""Filters and ordering from the route's query string on the example's books/ (issue: query translation)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Q
+
+from example_project.demo.models import Author, Book, Tag
+from gql_channels.testing import ActionCommunicator
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def shelf(db) -> dict:
+    authors = [Author.objects.create(name=n) for n in ("A", "B", "C")]
+    tags = [Tag.objects.create(name=n) for n in ("t1", "t2", "t3")]
+    for i in range(12):
+        book = Book.objects.create(
+            title=f"{'Dune' if i % 3 == 0 else 'Book'} {i}", pages=50 * i, published=i % 2 == 0, author=authors[i % 3]
+        )
+        book.tags.set(tags[: i % 4])
+    return {"authors": authors, "tags": tags}
+
+
+def orm(shelf: dict, route: str) -> list[int]:
+    """The queryset a django-filter + OrderingFilter view would have answered ``route`` with."""
+    a, t = shelf["authors"], shelf["tags"]
+    querysets = {
+        "books/?title=Dune 3": Book.objects.filter(title="Dune 3"),
+        "books/?title__icontains=dune": Book.objects.filter(title__icontains="dune"),
+        "books/?pages__gte=300": Book.objects.filter(pages__gte=300),
+        "books/?pages__gte=100&pages__lt=400&published=true": Book.objects.filter(pages__gte=100, pages__lt=400, published=True),
+        f"books/?author={a[1].id}": Book.objects.filter(author=a[1]),
+        f"books/?tags__in={t[0].id},{t[2].id}": Book.objects.filter(Q(tags=t[0]) | Q(tags=t[2])).distinct(),
+        "books/?ordering=-pages": Book.objects.order_by("-pages"),
+        "books/?ordering=published,-title": Book.objects.order_by("published", "-title"),
+        f"books/?author={a[0].id}&ordering=-id": Book.objects.filter(author=a[0]).order_by("-id"),
+    }
+    return list(querysets[route].values_list("id", flat=True))
+
+
+ROUTES = [
+    "books/?title=Dune 3",
+    "books/?title__icontains=dune",
+    "books/?pages__gte=300",
+    "books/?pages__gte=100&pages__lt=400&published=true",
+    "books/?author={a1}",
+    "books/?tags__in={t0},{t2}",
+    "books/?ordering=-pages",
+    "books/?ordering=published,-title",
+    "books/?author={a0}&ordering=-id",
+]
+
+
+@pytest.mark.parametrize("template", ROUTES)
+async def test_filters_match_the_orm(client: ActionCommunicator, shelf, template: str) -> None:
+    a, t = shelf["authors"], shelf["tags"]
+    route = template.format(a0=a[0].id, a1=a[1].id, t0=t[0].id, t2=t[2].id)
+    reply = await client.request("list", route + "&page_size=100" if "?" in route else route)
+    assert reply["status"] == 200, reply
+    from asgiref.sync import sync_to_async
+
+    expected = await sync_to_async(orm)(shelf, route)
+    assert [r["id"] for r in reply["data"]["results"]] == expected
+    assert reply["data"]["count"] == len(expected)
+
+
+async def test_other_params_are_ignored_but_kept_in_links(client: ActionCommunicator, shelf) -> None:
+    reply = await client.request("list", "books/?published=true&page_size=2&foo=bar")
+    assert reply["data"]["count"] == 6
+    assert reply["data"]["next"] == "books/?foo=bar&page=2&page_size=2&published=true"
+
+
+@pytest.mark.parametrize(
+    ("query", "errors"),
+    [
+        ("pages__gte=many", {"pages__gte": ["Enter a whole number."]}),
+        ("published=maybe", {"published": ["Select a valid choice."]}),
+        ("ordering=nope", {"ordering": ['Invalid ordering field "nope".']}),
+        ("pages=x&ordering=-nope", {"pages": ["Enter a whole number."], "ordering": ['Invalid ordering field "nope".']}),
+    ],
+)
+async def test_invalid_filter_values_are_a_400_naming_the_param(client: ActionCommunicator, shelf, query, errors) -> None:
+    reply = await client.request("list", f"books/?{query}")
+    assert (reply["status"], reply["errors"], reply["data"]) == (400, [errors], None)
+
+
+async def test_filters_combine_with_cursor_and_limit_offset_styles(client: ActionCommunicator, articles) -> None:
+    reply = await client.request("list", "cursor/articles/?ordering=-id&page_size=3")
+    assert [r["title"] for r in reply["data"]["results"]] == ["Title100", "Title99", "Title98"]
+    following = await client.request("list", reply["data"]["next"])
+    assert [r["title"] for r in following["data"]["results"]] == ["Title97", "Title96", "Title95"]
