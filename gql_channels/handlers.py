@@ -19,7 +19,7 @@ from graphql import GraphQLScalarType, get_named_type
 from strawberry import relay
 from strawberry.types.graphql import OperationType
 
-from .exceptions import NotFound, from_graphql_errors, from_operation_info
+from .exceptions import APIException, NotFound, from_graphql_errors, from_operation_info
 from .execution import execute, execute_sync
 from .operations import OPERATION_INFO, RESULT, Operation
 from .pagination import BasePagination, CursorPage, CursorPagination, Page
@@ -95,8 +95,13 @@ class BoundResource:
             return [reshape(item) for item in await run()]
         if isinstance(self.pagination, CursorPagination):
 
+            # strawberry-django refuses a cursor it cannot decode with a ValueError: the client's 404.
+            invalid = NotFound(self.pagination.invalid_cursor_message)
+
             async def fetch_cursor(**window: Any) -> CursorPage:
-                data = await run(**{"first": None, "after": None, "last": None, "before": None, **window})
+                variables = {**base, "first": None, "after": None, "last": None, "before": None, **window}
+                sent = window.get("after") or window.get("before")
+                data = await self._query(operation, variables, context, refused=(ValueError, invalid) if sent else None)
                 info = data["pageInfo"]
                 return CursorPage(
                     results=[reshape(edge["node"]) for edge in data["edges"]],
@@ -172,11 +177,21 @@ class BoundResource:
             return await database_sync_to_async(self._write_atomic)(operation, variables, context)
         return await self._query(operation, variables, context)
 
-    async def _query(self, operation: Operation, variables: dict[str, Any], context: Any) -> Any:
+    async def _query(
+        self,
+        operation: Operation,
+        variables: dict[str, Any],
+        context: Any,
+        *,
+        refused: tuple[type[Exception], APIException] | None = None,
+    ) -> Any:
+        """Run a query; ``refused`` maps an error type raised by a resolver to the client's answer."""
         result = await execute(
             self.schema, operation.source, operation.document, variables, context,
             operation_type=operation.operation_type,
         )
+        if refused and result.errors and any(isinstance(e.original_error, refused[0]) for e in result.errors):
+            raise refused[1]
         return self._result(operation, result)
 
     def _result(self, operation: Operation, result: ExecutionResult) -> Any:

@@ -98,7 +98,7 @@ async def test_cursor_walk_has_no_gap_or_repeat_while_rows_are_inserted(client: 
     assert set(a.id for a in articles) <= set(seen)
 
 
-@pytest.mark.parametrize("cursor", ["%%%", "bm9wZQ", "eg==", "YQ==", "Yg"])
+@pytest.mark.parametrize("cursor", ["%%%", "bm9wZQ", "eg==", "YQ==", "Yg", "YWdhcmJhZ2U=", "YlcxbGRBPT0="])
 async def test_invalid_cursor_is_404(client: ActionCommunicator, articles, cursor: str) -> None:
     reply = await client.request("list", f"cursor/articles/?cursor={cursor}")
     assert reply["status"] == 404 and reply["errors"] == [{"detail": "Invalid cursor"}]

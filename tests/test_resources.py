@@ -149,3 +149,28 @@ def test_include_and_re_path_routes_bind() -> None:
         ],
     )
     assert app.consumer_initkwargs["compiled_routes"].table.resolve("v1/authors/").path == "v1/authors/"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_routes_from_schema_serves_every_list_field(articles) -> None:
+    from gql_channels import routes_from_schema
+
+    with override_settings(GQL_CHANNELS={"PAGE_SIZE": 10}):
+        await _serve_routes_from_schema(articles)
+
+
+async def _serve_routes_from_schema(articles) -> None:
+    from gql_channels import routes_from_schema
+
+    routepatterns = routes_from_schema(schema)
+    app = ActionConsumer.as_asgi(schema=schema, routepatterns=routepatterns)
+    routes = [str(p.pattern) for p in routepatterns]
+    assert routes[:5] == ["articles/", "articles/<str:pk>/", "books/", "books/<str:pk>/", "authors/"]
+    assert {"article-cursor/", "article-connection/", "tags/"} <= set(routes)
+    async with ActionCommunicator(app, "/ws/") as client:
+        page = await client.request("list", "articles/?page=2")
+        assert page["data"]["count"] == 100 and page["data"]["next"] == "articles/?page=3"
+        cursor = await client.request("list", "article-cursor/")
+        assert len(cursor["data"]["results"]) == 10 and cursor["data"]["next"].startswith("article-cursor/?cursor=")
+        detail = await client.request("retrieve", f"articles/{articles[0].id}/")
+        assert detail["data"]["title"] == "Title1"
