@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test graphiql
+.PHONY: demo test graphiql bench-cursor
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -34,3 +34,7 @@ demo: $(VENV)/.demo-installed graphiql
 
 test: $(VENV)/.test-installed graphiql
 	$(PY) -m pytest
+
+# Deep cursor pages vs the first page on 1,000,000 rows (keyset pagination; see benchmarks/).
+bench-cursor: $(VENV)/.demo-installed
+	$(PY) benchmarks/cursor_depth.py --rows 1000000 --rounds 30

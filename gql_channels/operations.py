@@ -267,7 +267,13 @@ def _operation_name(action: str, field_name: str) -> str:
 
 
 def plan_list(
-    schema: Schema, field_name: str, shape: ItemShape, *, kind: str, filters: FilterShape | None = None
+    schema: Schema,
+    field_name: str,
+    shape: ItemShape,
+    *,
+    kind: str,
+    filters: FilterShape | None = None,
+    count: bool = True,
 ) -> Operation:
     """``list``: a plain list, a window of an offset-paginated field, or a page of a connection.
 
@@ -280,9 +286,9 @@ def plan_list(
         body = f"totalCount pageInfo {{ offset limit }} results {{ {shape.selection} }}"
     elif kind == "connection":
         arguments = ["first", "after", "last", "before"]
-        count = "totalCount " if "totalCount" in _unwrap(field_.type).fields else ""
+        count_ = "totalCount " if count and "totalCount" in _unwrap(field_.type).fields else ""
         page_info = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
-        body = f"{count}{page_info} edges {{ node {{ {shape.selection} }} }}"
+        body = f"{count_}{page_info} edges {{ node {{ {shape.selection} }} }}"
     else:
         arguments, body = [], shape.selection
     if filters is not None:

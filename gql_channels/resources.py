@@ -200,7 +200,10 @@ class Resource:
             pagination = self._pagination(schema, listing)
             filters = FilterShape.build(schema, field_, ordering_param=self.ordering_param)
             shape = build_shape(schema, listing.item, self.fields)
-            operations["list"] = plan_list(schema, listing.name, shape, kind=listing.kind, filters=filters)
+            operations["list"] = plan_list(
+                schema, listing.name, shape, kind=listing.kind, filters=filters,
+                count=not isinstance(pagination, CursorPagination),
+            )
         if names["retrieve"]:
             single = query_fields.get(names["retrieve"])
             item = get_named_type(single.type) if single else None
