@@ -46,6 +46,11 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
 
+GQL_CHANNELS = {
+    # The default consumer of the gql_channels_routes / _translate / _asyncapi commands.
+    "CONSUMER": "example_project.consumers.LegacyConsumer",
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

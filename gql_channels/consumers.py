@@ -10,6 +10,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, URLResolver
 
+from . import usage
 from .exceptions import MethodNotAllowed, exception_handler
 from .execution import LegacyContext, deny_instead_of_failing_silently
 from .handlers import BoundResource
@@ -105,6 +106,7 @@ class ActionConsumer(AsyncWebsocketConsumer):
 
     async def handle(self, request: LegacyRequest) -> dict[str, Any]:
         """Answer one request with exactly one envelope, whatever goes wrong."""
+        match = None
         try:
             if request.problem is not None:
                 raise request.problem
@@ -119,8 +121,17 @@ class ActionConsumer(AsyncWebsocketConsumer):
             status, data = await binding.perform(request, match, await self.get_context())
         except Exception as exc:  # noqa: BLE001 - every frame gets an envelope
             status, errors = exception_handler(exc)
-            return build_reply(request, status=status, errors=errors)
-        return build_reply(request, status=status, data=data)
+            reply = build_reply(request, status=status, errors=errors)
+        else:
+            reply = build_reply(request, status=status, data=data)
+        usage.record(
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            match.pattern if match is not None else None,
+            # Actions a route does not serve are the client's free text: not a row each.
+            request.action if status != MethodNotAllowed.status_code else None,
+            status,
+        )
+        return reply
 
     async def get_context(self) -> Any:
         """The context resolvers see: the same as under Strawberry's own Channels consumers."""

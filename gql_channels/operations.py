@@ -262,8 +262,10 @@ def _prepare(schema: Schema, source: str) -> tuple[str, DocumentNode]:
     return print_ast(document), document
 
 
-def _operation_name(action: str, field_name: str) -> str:
-    return f"{action.title().replace('_', '')}{field_name[:1].upper()}{field_name[1:]}"
+def _operation_name(action: str | None, field_name: str) -> str:
+    """``ListArticles``, ``RetrieveArticle``; a mutation's own name (``CreateArticle``) as it is."""
+    prefix = action.title().replace("_", "") if action else ""
+    return f"{prefix}{field_name[:1].upper()}{field_name[1:]}"
 
 
 def plan_list(
@@ -337,7 +339,7 @@ def plan_mutation(
     status: int = 200,
 ) -> Operation:
     """``create``/``update``/``destroy``: the mutation with its input object as one variable."""
-    name = _operation_name(action, field_name)
+    name = _operation_name(None, field_name)
     arg_type = schema._schema.mutation_type.fields[field_name].args[argument].type
     selection = shape.selection if action != "destroy" else "__typename"
     operation_info = mutation_returns_operation_info(schema, field_name)

@@ -24,12 +24,20 @@ class GqlChannelsSettings(TypedDict):
     #: Where ``manage.py gql_channels_graphiql`` installs the GraphiQL assets and where
     #: the GraphiQL page serves them from. Lives in the environment, never in the repo.
     GRAPHIQL_ASSETS_DIR: str | Path
+    #: Dotted path of the project's ``ActionConsumer`` subclass: the default consumer of the
+    #: ``gql_channels_routes``/``_translate``/``_asyncapi`` commands.
+    CONSUMER: str | None
+    #: Seconds between writes of the legacy usage counters to ``RouteUsage``
+    #: (``gql_channels_usage``); ``None`` turns usage recording off.
+    USAGE_FLUSH_INTERVAL: float | None
 
 
 DEFAULTS = GqlChannelsSettings(
     DEFAULT_PAGINATION_CLASS=None,
     PAGE_SIZE=None,
     GRAPHIQL_ASSETS_DIR=Path(sys.prefix) / "share" / "gql_channels" / "graphiql",
+    CONSUMER=None,
+    USAGE_FLUSH_INTERVAL=10,
 )
 
 

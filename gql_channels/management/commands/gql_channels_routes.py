@@ -1,0 +1,102 @@
+"""``manage.py gql_channels_routes [consumer]``: every legacy route and action, with the GraphQL it runs.
+
+Also home of the helpers the other gql_channels commands share: finding the consumer and
+printing a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.module_loading import import_string
+from graphql import FieldNode, OperationDefinitionNode
+
+from gql_channels.consumers import ActionConsumer, CompiledRoutes
+from gql_channels.operations import Operation
+from gql_channels.settings import gql_channels_settings
+
+#: Standard actions in the order a reader expects them; custom actions follow, as declared.
+_ACTION_ORDER = ("list", "create", "retrieve", "update", "partial_update", "destroy")
+CONSUMER_HELP = 'Dotted path of an ActionConsumer subclass (default: GQL_CHANNELS["CONSUMER"]).'
+
+
+def load_consumer(path: str | None) -> type[ActionConsumer]:
+    """The consumer class at ``path``, or at ``GQL_CHANNELS["CONSUMER"]``."""
+    path = path or gql_channels_settings()["CONSUMER"]
+    if not path:
+        raise CommandError('Name the consumer (a dotted path) or set GQL_CHANNELS["CONSUMER"].')
+    try:
+        consumer = import_string(path)
+    except ImportError as error:
+        raise CommandError(f"Cannot import {path!r}: {error}") from None
+    if not (isinstance(consumer, type) and issubclass(consumer, ActionConsumer)):
+        raise CommandError(f"{path!r} is not an ActionConsumer subclass.")
+    return consumer
+
+
+def consumer_app(consumer: type[ActionConsumer]) -> Any:
+    """``consumer.as_asgi()``: binds the routes like a server would, or says why it cannot."""
+    try:
+        return consumer.as_asgi()
+    except Exception as error:  # ImproperlyConfigured and anything a bad schema raises
+        raise CommandError(f"{consumer.__qualname__} cannot serve: {error}") from error
+
+
+def compiled_routes(consumer: type[ActionConsumer]) -> CompiledRoutes:
+    return consumer_app(consumer).consumer_initkwargs["compiled_routes"]
+
+
+def served(routes: CompiledRoutes) -> Iterator[tuple[str, frozenset[str], str, Operation]]:
+    """``(route pattern, captures, action, operation)`` for every pattern and action served, in order."""
+    for entry in routes.table.entries():
+        binding = routes.binding(entry.resource)
+        actions = binding.actions_for(entry.captures)
+        ordered = sorted(binding.operations, key=lambda a: _ACTION_ORDER.index(a) if a in _ACTION_ORDER else len(_ACTION_ORDER))
+        for action in ordered:
+            if action in actions:
+                yield entry.route, entry.captures, action, binding.operations[action]
+
+
+def operation_title(operation: Operation) -> str:
+    """``query ListArticles``: the type and name of the operation the document defines."""
+    definition = next(d for d in operation.document.definitions if isinstance(d, OperationDefinitionNode))
+    name = definition.name.value if definition.name else "(anonymous)"
+    return f"{definition.operation.value} {name}"
+
+
+def root_fields(operation: Operation) -> list[str]:
+    definition = next(d for d in operation.document.definitions if isinstance(d, OperationDefinitionNode))
+    return [s.name.value for s in definition.selection_set.selections if isinstance(s, FieldNode)]
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Left-aligned columns, headers underlined; ``None`` prints as ``-``."""
+    cells = [list(headers), *([("-" if value is None else str(value)) for value in row] for row in rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = (
+        "List every legacy route pattern and action a consumer serves, with the GraphQL operation "
+        "(name and root field) each runs; --documents prints the full generated documents."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("consumer", nargs="?", help=CONSUMER_HELP)
+        parser.add_argument("--documents", action="store_true", help="Print each full GraphQL document too.")
+
+    def handle(self, *args: Any, consumer: str | None, documents: bool, **options: Any) -> None:
+        routes = compiled_routes(load_consumer(consumer))
+        rows = [
+            (route, action, operation_title(operation), ", ".join(root_fields(operation)))
+            for route, _, action, operation in served(routes)
+        ]
+        self.stdout.write(format_table(("ROUTE", "ACTION", "OPERATION", "ROOT FIELD"), rows))
+        if documents:
+            for route, _, action, operation in served(routes):
+                self.stdout.write(f"\n# {route} {action}\n{operation.source}")
