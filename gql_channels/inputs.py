@@ -35,8 +35,8 @@ Coercer = Callable[[Any], Any]
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _MAX_STRING_LENGTH = 1000  # DRF's guard against huge numeric strings
 _INT_TAIL = re.compile(r"\.0*\s*$")  # DRF IntegerField: "12.0" is an integer, "12.5" is not
-_TRUE = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1, True}
-_FALSE = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0, False}
+_TRUE = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1}
+_FALSE = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0}
 _NULLS = {"null", "Null", "NULL", ""}
 _SCALAR_MESSAGES = {
     "DateTime": "Datetime has wrong format. Use one of these formats instead: "

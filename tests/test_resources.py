@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import strawberry
-import strawberry_django
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from django.urls import path, re_path
@@ -153,7 +152,6 @@ def test_include_and_re_path_routes_bind() -> None:
 
 @pytest.mark.django_db(transaction=True)
 async def test_routes_from_schema_serves_every_list_field(articles) -> None:
-    from gql_channels import routes_from_schema
 
     with override_settings(GQL_CHANNELS={"PAGE_SIZE": 10}):
         await _serve_routes_from_schema(articles)

@@ -14,7 +14,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from example_project.consumers import LegacyConsumer
-from example_project.demo.models import Article, Author, Book, Tag
+from example_project.demo.models import Article, Author, Book
 from gql_channels.testing import ActionCommunicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
