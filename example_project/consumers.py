@@ -51,6 +51,8 @@ books = Resource.for_type(
     pagination_class=ArticlePagination,
     permission_classes=[BookPermissions],
     actions={"publish": Action("mutation Publish($pk: ID!) { publishBook(pk: $pk) { id title published } }")},
+    subscribe="bookChanged",
+    subscribe_list="booksChanged",
 )
 #: The same articles through the other pagination styles: limit/offset on the offset-paginated
 #: field, keyset cursors on a DjangoCursorConnection, page numbers on a DjangoListConnection.

@@ -6,18 +6,19 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from channels.generic.websocket import AsyncWebsocketConsumer
+from strawberry.channels.handlers.base import ChannelsWSConsumer
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, URLResolver
 
 from . import usage
-from .exceptions import MethodNotAllowed, exception_handler
+from .exceptions import APIException, MethodNotAllowed, NotFound, PermissionDenied, exception_handler, from_graphql_errors
 from .execution import LegacyContext, deny_instead_of_failing_silently
-from .handlers import BoundResource
+from .handlers import SUBSCRIPTION_ACTIONS, BoundResource
 from .permissions import AllowAny, BasePermission, check_connect, check_permissions
-from .protocol import LegacyRequest, build_reply, encode_reply, parse_frame
+from .operations import RESULT
+from .protocol import MISSING, LegacyRequest, build_reply, encode_reply, parse_frame
 from .resources import Resource
-from .routing import RouteTable
+from .routing import RouteMatch, RouteTable
 
 
 class CompiledRoutes:
@@ -44,14 +45,15 @@ class CompiledRoutes:
         return self.bindings[id(resource)]
 
 
-class ActionConsumer(AsyncWebsocketConsumer):
+class ActionConsumer(ChannelsWSConsumer):
     """Serve ``{"action", "route", "data"}`` messages like rest_framework_channels' ``AsyncAPIConsumer``.
 
     Set ``schema`` and ``routepatterns`` on a subclass (or pass them to ``as_asgi``); the
     routes are bound to the schema when the class is built, so a misconfigured field fails
     at start-up, not at the first message. Messages of one connection are served
     concurrently (a slow action does not hold up the others); replies carry the request's
-    ``request_id`` to be matched.
+    ``request_id`` to be matched. It is a Strawberry Channels consumer too
+    (``listen_to_channel``), so subscription resolvers serve legacy ``subscribe`` messages.
     """
 
     schema: Any = None
@@ -83,6 +85,8 @@ class ActionConsumer(AsyncWebsocketConsumer):
         self.compiled_routes = compiled_routes
         self._in_flight: set[asyncio.Task[None]] = set()
         self._send_lock = asyncio.Lock()
+        #: Live ``subscribe`` s, by (route, request_id), each pushing events from its own task.
+        self._subscriptions: dict[tuple[str, Any], asyncio.Task[None]] = {}
 
     async def connect(self) -> None:
         if await check_connect(self.permission_classes, self.scope):
@@ -91,8 +95,11 @@ class ActionConsumer(AsyncWebsocketConsumer):
             await self.close()
 
     async def disconnect(self, code: int) -> None:
-        for task in self._in_flight:
+        tasks = [*self._in_flight, *self._subscriptions.values()]
+        for task in tasks:
             task.cancel()
+        # Let each subscription leave its channel-layer groups before the consumer goes.
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         task = asyncio.create_task(self._serve(parse_frame(text_data, bytes_data)))
@@ -100,9 +107,11 @@ class ActionConsumer(AsyncWebsocketConsumer):
         task.add_done_callback(self._in_flight.discard)
 
     async def _serve(self, request: LegacyRequest) -> None:
-        reply = encode_reply(await self.handle(request))
+        await self.send_reply(await self.handle(request))
+
+    async def send_reply(self, reply: dict[str, Any]) -> None:
         async with self._send_lock:  # one whole frame at a time
-            await self.send(text_data=reply)
+            await self.send(text_data=encode_reply(reply))
 
     async def handle(self, request: LegacyRequest) -> dict[str, Any]:
         """Answer one request with exactly one envelope, whatever goes wrong."""
@@ -117,8 +126,11 @@ class ActionConsumer(AsyncWebsocketConsumer):
             if request.action not in binding.actions_for(match.kwargs):
                 raise MethodNotAllowed(request.action)
             permissions = (*self.permission_classes, *binding.resource.permission_classes)
-            await check_permissions(permissions, self.scope, request.action, binding)
-            status, data = await binding.perform(request, match, await self.get_context())
+            if request.action in SUBSCRIPTION_ACTIONS:
+                status, data = await self.subscribe(request, match, binding, permissions)
+            else:
+                await check_permissions(permissions, self.scope, request.action, binding)
+                status, data = await binding.perform(request, match, await self.get_context())
         except Exception as exc:  # noqa: BLE001 - every frame gets an envelope
             status, errors = exception_handler(exc)
             reply = build_reply(request, status=status, errors=errors)
@@ -132,6 +144,65 @@ class ActionConsumer(AsyncWebsocketConsumer):
             status,
         )
         return reply
+
+    async def subscribe(
+        self, request: LegacyRequest, match: RouteMatch, binding: BoundResource, permissions: Sequence[Any]
+    ) -> tuple[int, None]:
+        """``subscribe`` (201) starts pushing the route's events; ``unsubscribe`` (204) stops it.
+
+        Subscribing needs the permission to read the route (``retrieve`` or ``list``), which is
+        checked again for every event: a client that lost it is sent nothing more.
+        """
+        key = (request.route, None if request.request_id is MISSING else request.request_id)
+        if request.action == "unsubscribe":
+            stopped = [k for k in self._subscriptions if k == key or (key[1] is None and k[0] == key[0])]
+            if not stopped:
+                raise NotFound("No subscription matches the given query.")
+            await self._stop(*stopped)
+            return 204, None
+        read = "retrieve" if binding.resource.lookup_url_kwarg in match.kwargs else "list"
+        await check_permissions(permissions, self.scope, read, binding)
+        subscribed = asyncio.Event()
+        context = await self.get_context()
+        context["subscribed"] = subscribed.set
+        stream = await binding.subscribe(match, context)
+        task = asyncio.create_task(self._push(stream, request, binding, permissions))
+        ready = asyncio.create_task(subscribed.wait())
+        await asyncio.wait({task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        ready.cancel()
+        if not subscribed.is_set():
+            task.cancel()
+            raise task.exception() if task.done() and not task.cancelled() and task.exception() else APIException()
+        await self._stop(key)
+        self._subscriptions[key] = task
+        return 201, None
+
+    async def _push(
+        self, stream: Any, request: LegacyRequest, binding: BoundResource, permissions: Sequence[Any]
+    ) -> None:
+        """Send each event of a subscription as a legacy envelope on the object's detail route."""
+        lookup = binding.resource.lookup_url_kwarg
+        try:
+            async for result in stream:
+                if result.errors:
+                    exception_handler(from_graphql_errors(result.errors, not_found="Not found."))
+                    continue
+                event = result.data[RESULT]
+                try:
+                    await check_permissions(permissions, self.scope, "retrieve", binding)
+                except PermissionDenied:
+                    continue
+                route = self.compiled_routes.table.reverse(binding.resource, **{lookup: event["pk"]})
+                reply = LegacyRequest(event["action"], route or request.route, request_id=request.request_id)
+                await self.send_reply(build_reply(reply, status=200, data=event["data"]))
+        finally:
+            await stream.aclose()
+
+    async def _stop(self, *keys: tuple[str, Any]) -> None:
+        tasks = [self._subscriptions.pop(key) for key in keys if key in self._subscriptions]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def get_context(self) -> Any:
         """The context resolvers see: the same as under Strawberry's own Channels consumers."""

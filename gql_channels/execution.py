@@ -10,7 +10,7 @@ strawberry-django optimizer, permission extensions); only parsing and validation
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -18,7 +18,7 @@ from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from graphql import DocumentNode, ExecutionResult, execute as graphql_execute
+from graphql import DocumentNode, ExecutionResult, execute as graphql_execute, subscribe as graphql_subscribe
 from graphql.execution.middleware import MiddlewareManager
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema._graphql_core import execution_context_class_kwargs
@@ -121,6 +121,23 @@ def execute_sync(
             )
         execution_context.result = result
     return result
+
+
+async def subscribe(
+    schema: Schema, source: str, document: DocumentNode, variables: Mapping[str, Any], context: Any
+) -> AsyncIterator[ExecutionResult] | ExecutionResult:
+    """Start a prepared subscription: its event stream, or the result carrying why it could not start."""
+    traced = _trace.get()
+    if traced is not None:
+        traced.append(TracedOperation(source, dict(variables)))
+    result = graphql_subscribe(
+        schema._schema,
+        document,
+        context_value=context,
+        variable_values=dict(variables),
+        **execution_context_class_kwargs(schema.execution_context_class),
+    )
+    return await result if isawaitable(result) else result
 
 
 def deny_instead_of_failing_silently() -> None:

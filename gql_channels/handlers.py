@@ -9,24 +9,25 @@ failed write changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DEFAULT_DB_ALIAS, router, transaction
-from graphql import GraphQLScalarType, get_named_type
+from graphql import ExecutionResult, GraphQLScalarType, get_named_type
 from strawberry import relay
 from strawberry.types.graphql import OperationType
 
 from .exceptions import APIException, NotFound, from_graphql_errors, from_operation_info
-from .execution import execute, execute_sync
+from .execution import execute, execute_sync, subscribe
 from .operations import OPERATION_INFO, RESULT, Operation
 from .pagination import BasePagination, CursorPage, CursorPagination, Page
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from django.db import models
-    from graphql import ExecutionResult
     from strawberry import Schema
 
     from .protocol import LegacyRequest
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 #: Actions served on a route capturing the lookup kwarg; list and create on routes that don't.
 DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy"})
 _COLLECTION_ACTIONS = frozenset({"list", "create"})
+#: Served where the resource names a subscription field for that kind of route.
+SUBSCRIPTION_ACTIONS = frozenset({"subscribe", "unsubscribe"})
 
 
 @dataclass
@@ -46,6 +49,8 @@ class BoundResource:
     schema: Schema
     operations: dict[str, Operation]
     pagination: BasePagination | None = None
+    #: ``subscribe`` operations: on detail routes (``True``) and collection routes (``False``).
+    subscriptions: dict[bool, Operation] = field(default_factory=dict)
 
     @property
     def model(self) -> type[models.Model] | None:
@@ -55,9 +60,18 @@ class BoundResource:
     def actions_for(self, captures: Iterable[str]) -> frozenset[str]:
         """Actions served on a route capturing ``captures``; custom actions are served on any route."""
         served = frozenset(self.operations)
-        standard = DETAIL_ACTIONS if self.resource.lookup_url_kwarg in captures else _COLLECTION_ACTIONS
+        detail = self.resource.lookup_url_kwarg in captures
+        standard = DETAIL_ACTIONS if detail else _COLLECTION_ACTIONS
         custom = served - DETAIL_ACTIONS - _COLLECTION_ACTIONS
-        return custom | (served & standard)
+        live = SUBSCRIPTION_ACTIONS if detail in self.subscriptions else frozenset()
+        return custom | (served & standard) | live
+
+    def served_operations(self, captures: Iterable[str]) -> dict[str, Operation]:
+        """Every action served on a route capturing ``captures``, with the operation it runs."""
+        detail = self.resource.lookup_url_kwarg in captures
+        live = {action: self.subscriptions[detail] for action in SUBSCRIPTION_ACTIONS} if detail in self.subscriptions else {}
+        actions = self.actions_for(captures)
+        return {action: op for action, op in {**self.operations, **live}.items() if action in actions}
 
     async def perform(self, request: LegacyRequest, match: RouteMatch, context: Any) -> tuple[int, Any]:
         """Serve one legacy action; return ``(status, data)`` or raise an ``APIException``."""
@@ -79,6 +93,22 @@ class BoundResource:
         else:
             data = await self.custom(operation, request, match, context)
         return operation.status, data
+
+    async def subscribe(self, match: RouteMatch, context: Any) -> AsyncIterator[ExecutionResult]:
+        """Start the subscription of this route: one object's events, or the filtered list's."""
+        detail = self.resource.lookup_url_kwarg in match.kwargs
+        operation = self.subscriptions[detail]
+        if detail:
+            variables = {operation.lookup_variable: self.lookup(match)}
+        elif operation.filters is not None and operation.filters.filters_argument:
+            argument = operation.filters.filters_argument
+            variables = {argument: operation.filters.translate(match.query_params)[argument]}
+        else:
+            variables = {}
+        stream = await subscribe(self.schema, operation.source, operation.document, variables, context)
+        if isinstance(stream, ExecutionResult):
+            raise from_graphql_errors(stream.errors, not_found=operation.not_found_detail)
+        return stream
 
     async def list(self, operation: Operation, match: RouteMatch, context: Any) -> Any:
         reshape = operation.shape.reshape

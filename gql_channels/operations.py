@@ -382,3 +382,23 @@ def plan_custom(schema: Schema, action: str, source: str, *, status: int = 200) 
         status=status,
         variables=variables,
     )
+
+
+def plan_subscription(
+    schema: Schema, field_name: str, *, lookup: str | None = None, filters: FilterShape | None = None
+) -> Operation:
+    """``subscribe``: a subscription field yielding ``ModelEvent`` s, for one object or a filtered list."""
+    field_ = schema._schema.subscription_type.fields[field_name]
+    arguments = [lookup] if lookup else []
+    if filters is not None and filters.filters_argument:
+        arguments.append(filters.filters_argument)
+    definitions = ", ".join(f"${a}: {field_.args[a].type}" for a in arguments)
+    call = ", ".join(f"{a}: ${a}" for a in arguments)
+    source = (
+        f"subscription {_operation_name('subscribe', field_name)}{f'({definitions})' if arguments else ''} "
+        f"{{ {RESULT}: {field_name}{f'({call})' if arguments else ''} {{ action pk data }} }}"
+    )
+    return Operation(
+        "subscribe", field_name, *_prepare(schema, source), None,
+        operation_type=OperationType.SUBSCRIPTION, lookup_variable=lookup, filters=filters,
+    )

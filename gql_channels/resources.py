@@ -39,6 +39,7 @@ from .operations import (
     plan_list,
     plan_mutation,
     plan_retrieve,
+    plan_subscription,
 )
 from .filtering import FilterShape
 from .pagination import BasePagination, CursorPagination, PageNumberPagination
@@ -151,6 +152,8 @@ class Resource:
         lookup_url_kwarg: str = "pk",
         permission_classes: Sequence[type[BasePermission]] = (),
         actions: Mapping[str, str | Action] | None = None,
+        subscribe: str | None = None,
+        subscribe_list: str | None = None,
         ordering_param: str = "ordering",
         type_name: str | None = None,
     ) -> None:
@@ -162,6 +165,7 @@ class Resource:
         self.actions = {
             name: action if isinstance(action, Action) else Action(action) for name, action in (actions or {}).items()
         }
+        self.subscription_names = {True: subscribe, False: subscribe_list}
         self.ordering_param = ordering_param
         self.type_name = type_name
 
@@ -219,9 +223,28 @@ class Resource:
             if name in operations:
                 raise ImproperlyConfigured(f"{self!r}: custom action {name!r} shadows a standard action.")
             operations[name] = plan_custom(schema, name, action.document, status=action.status)
-        if not operations:
+        subscriptions = self._plan_subscriptions(schema)
+        if not operations and not subscriptions:
             raise ImproperlyConfigured(f"{self!r} serves no action.")
-        return BoundResource(self, schema, operations, pagination)
+        return BoundResource(self, schema, operations, pagination, subscriptions)
+
+    def _plan_subscriptions(self, schema: Schema) -> dict[bool, Operation]:
+        """``subscribe`` on a detail route (one object by pk) and on a collection route (filtered)."""
+        fields = schema._schema.subscription_type.fields if schema._schema.subscription_type else {}
+        planned: dict[bool, Operation] = {}
+        for detail, name in self.subscription_names.items():
+            if not name:
+                continue
+            field_ = fields.get(name)
+            lookup = next((a for a in ("pk", "id") if field_ and a in field_.args), None)
+            if field_ is None or (detail and lookup is None):
+                raise ImproperlyConfigured(
+                    f"{self!r}: {'subscribe' if detail else 'subscribe_list'}={name!r} is not a Subscription "
+                    f"field{' with a `pk` or `id` argument' if detail else ''}."
+                )
+            filters = None if detail else FilterShape.build(schema, field_, ordering_param=self.ordering_param)
+            planned[detail] = plan_subscription(schema, name, lookup=lookup if detail else None, filters=filters)
+        return planned
 
     def _mutation(self, schema: Schema, action: str, name: str) -> tuple[str, GraphQLInputObjectType, GraphQLObjectType]:
         """``(argument, input type, item type)`` of a strawberry-django style CUD mutation."""

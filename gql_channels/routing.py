@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 from django.urls import URLPattern, URLResolver, Resolver404
 from django.urls.resolvers import RegexPattern
+from django.utils.regex_helper import normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,22 @@ class RouteTable:
             query_params=parse_qs(query),
         )
 
+    def reverse(self, resource: Any, **kwargs: Any) -> str | None:
+        """The route of ``resource`` for ``kwargs`` (an object's detail route, for pushed events)."""
+        for entry in self.entries():
+            if entry.resource is not resource or entry.captures != set(kwargs):
+                continue
+            for template, params in normalize(entry.regex):
+                if set(params) == set(kwargs):
+                    values = {
+                        k: entry.converters[k].to_url(v) if k in entry.converters else str(v) for k, v in kwargs.items()
+                    }
+                    route = template % values
+                    match = self.resolve(route)
+                    if match is not None and match.resource is resource:
+                        return route
+        return None
+
     def entries(self) -> list[RouteEntry]:
         """Every pattern in the table, ``include()``d ones too, in declaration order."""
         return list(_entries(self.routepatterns, "", frozenset()))
@@ -71,6 +88,9 @@ class RouteEntry:
     route: str
     captures: frozenset[str]
     resource: Any
+    #: The regex of the whole route (include() prefixes joined), to build routes back from kwargs.
+    regex: str
+    converters: dict[str, Any]
 
 
 def _captures(pattern: Any) -> frozenset[str]:
@@ -79,11 +99,19 @@ def _captures(pattern: Any) -> frozenset[str]:
     return frozenset(getattr(pattern, "converters", {}))
 
 
-def _entries(patterns: Sequence[URLPattern | URLResolver], prefix: str, captured: frozenset[str]) -> Iterator[RouteEntry]:
+def _entries(
+    patterns: Sequence[URLPattern | URLResolver],
+    prefix: str,
+    captured: frozenset[str],
+    regex: str = "",
+    converters: dict[str, Any] | None = None,
+) -> Iterator[RouteEntry]:
     for entry in patterns:
         route = prefix + str(entry.pattern)
         captures = captured | _captures(entry.pattern)
+        joined = regex + entry.pattern.regex.pattern.lstrip("^")
+        known = {**(converters or {}), **getattr(entry.pattern, "converters", {})}
         if isinstance(entry, URLResolver):
-            yield from _entries(entry.url_patterns, route, captures)
+            yield from _entries(entry.url_patterns, route, captures, joined, known)
         else:
-            yield RouteEntry(route, captures, entry.callback)
+            yield RouteEntry(route, captures, entry.callback, joined, known)

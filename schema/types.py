@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
 import strawberry
 import strawberry_django
 from strawberry import auto, relay
@@ -9,6 +11,8 @@ from strawberry_django.mutations import mutations
 from strawberry_django.pagination import OffsetPaginated
 from strawberry_django.permissions import IsAuthenticated
 from strawberry_django.relay import DjangoCursorConnection, DjangoListConnection
+
+from gql_channels.subscriptions import ModelEvent, model_events
 
 from example_project.demo import models
 
@@ -166,3 +170,18 @@ class Mutation:
         book.published = True
         book.save(update_fields=["published"])
         return book
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Committed changes of one book.")
+    async def book_changed(self, info: strawberry.Info, pk: strawberry.ID) -> AsyncGenerator[ModelEvent, None]:
+        async for event in model_events(info, models.Book, pk=pk, type_=BookType):
+            yield event
+
+    @strawberry.subscription(description="Committed changes of the books passing the filters.")
+    async def books_changed(
+        self, info: strawberry.Info, filters: BookFilter | None = None
+    ) -> AsyncGenerator[ModelEvent, None]:
+        async for event in model_events(info, models.Book, filters=filters, type_=BookType):
+            yield event

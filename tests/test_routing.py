@@ -6,7 +6,7 @@ import pytest
 from django.urls import include, path, re_path
 
 from gql_channels.resources import Resource
-from gql_channels.routing import RouteEntry, RouteTable, split_route
+from gql_channels.routing import RouteTable, split_route
 
 
 class Endpoint:
@@ -170,14 +170,30 @@ def test_resource_is_a_valid_callback() -> None:
 
 
 def test_entries() -> None:
-    assert ROUTES.entries() == [
-        RouteEntry("articles/", frozenset(), ARTICLES),
-        RouteEntry("articles/<int:pk>/", frozenset({"pk"}), ARTICLE),
-        RouteEntry(r"^books/(?P<slug>[-\w]+)/$", frozenset({"slug"}), BOOK),
-        RouteEntry("nested/items/<str:name>/", frozenset({"name"}), ITEM),
-        RouteEntry("authors/<int:author_id>/books/<int:pk>/", frozenset({"author_id", "pk"}), AUTHOR_BOOK),
-        RouteEntry("", frozenset(), ROOT),
+    assert [(e.route, e.captures, e.resource) for e in ROUTES.entries()] == [
+        ("articles/", frozenset(), ARTICLES),
+        ("articles/<int:pk>/", frozenset({"pk"}), ARTICLE),
+        (r"^books/(?P<slug>[-\w]+)/$", frozenset({"slug"}), BOOK),
+        ("nested/items/<str:name>/", frozenset({"name"}), ITEM),
+        ("authors/<int:author_id>/books/<int:pk>/", frozenset({"author_id", "pk"}), AUTHOR_BOOK),
+        ("", frozenset(), ROOT),
     ]
+
+
+@pytest.mark.parametrize(
+    ("resource", "kwargs", "route"),
+    [
+        (ARTICLES, {}, "articles/"),
+        (ARTICLE, {"pk": 7}, "articles/7/"),
+        (BOOK, {"slug": "a-b"}, "books/a-b/"),
+        (ITEM, {"name": "x"}, "nested/items/x/"),
+        (AUTHOR_BOOK, {"author_id": 1, "pk": 2}, "authors/1/books/2/"),
+        (ARTICLE, {"slug": "x"}, None),
+        (BOOK, {"slug": "no/slash"}, None),
+    ],
+)
+def test_reverse_builds_a_route_back_from_kwargs(resource, kwargs, route) -> None:
+    assert ROUTES.reverse(resource, **kwargs) == route
 
 
 def test_entries_of_nested_includes() -> None:

@@ -7,3 +7,10 @@ class DemoConfig(AppConfig):
     name = "example_project.demo"
     label = "demo"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Every process that writes books publishes their changes (legacy subscribe, bookChanged).
+        from gql_channels.events import publish_changes
+        from schema import schema
+
+        publish_changes(schema, "BookType")

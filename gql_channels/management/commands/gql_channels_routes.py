@@ -51,12 +51,10 @@ def compiled_routes(consumer: type[ActionConsumer]) -> CompiledRoutes:
 def served(routes: CompiledRoutes) -> Iterator[tuple[str, frozenset[str], str, Operation]]:
     """``(route pattern, captures, action, operation)`` for every pattern and action served, in order."""
     for entry in routes.table.entries():
-        binding = routes.binding(entry.resource)
-        actions = binding.actions_for(entry.captures)
-        ordered = sorted(binding.operations, key=lambda a: _ACTION_ORDER.index(a) if a in _ACTION_ORDER else len(_ACTION_ORDER))
+        operations = routes.binding(entry.resource).served_operations(entry.captures)
+        ordered = sorted(operations, key=lambda a: _ACTION_ORDER.index(a) if a in _ACTION_ORDER else len(_ACTION_ORDER))
         for action in ordered:
-            if action in actions:
-                yield entry.route, entry.captures, action, binding.operations[action]
+            yield entry.route, entry.captures, action, operations[action]
 
 
 def operation_title(operation: Operation) -> str:

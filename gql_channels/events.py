@@ -1,0 +1,166 @@
+"""Model change events, published after commit to channel-layer groups.
+
+``publish_changes(schema, "BookType")`` connects a model's signals: every committed create,
+update (many-to-many changes included) and delete is sent to the groups of the model and of
+the object, rendered exactly as the legacy ``retrieve`` of that object renders it. Events of
+one transaction are coalesced per object (a create followed by tag changes is one ``create``),
+and a rolled-back transaction sends nothing: the pending event lives in Django's own
+``on_commit`` list, which a rollback empties. Bulk writes (``bulk_create``, ``update()``) send no
+signals; call ``ModelEvents.publish()`` for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.contrib.auth.models import AnonymousUser
+from django.db import models, router, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from strawberry.types.graphql import OperationType
+
+from .execution import LegacyContext, execute_sync
+from .operations import RESULT, build_shape, plan_retrieve
+
+if TYPE_CHECKING:
+    from strawberry import Schema
+
+logger = logging.getLogger("gql_channels")
+
+#: The channel-layer message type of a change event (``gql_channels_event`` handlers).
+EVENT_TYPE = "gql_channels.event"
+_GROUP_NAME = re.compile(r"^[a-zA-Z0-9_.\-]{1,99}$")
+
+
+def model_group(model: type[models.Model]) -> str:
+    """The group receiving every event of ``model``."""
+    return f"gql_channels.{model._meta.label_lower}"
+
+
+def object_group(model: type[models.Model], pk: Any) -> str:
+    """The group receiving the events of one object (hashed when the pk is not group-safe)."""
+    name = f"{model_group(model)}.{pk}"
+    return name if _GROUP_NAME.match(name) else f"{model_group(model)}.h{hashlib.sha1(str(pk).encode()).hexdigest()}"
+
+
+class _RenderRequest:
+    """What resolvers see as the request while an event is rendered: nobody in particular."""
+
+    scope: dict[str, Any] = {"type": "event", "user": AnonymousUser()}
+
+
+class _Pending:
+    """One object's event, waiting in Django's ``on_commit`` list; later signals update it in place."""
+
+    def __init__(self, events: ModelEvents, pk: Any, action: str) -> None:
+        self.events, self.pk, self.action = events, pk, action
+        self.data: Any = None
+
+    def merge(self, action: str) -> None:
+        if action == "delete":
+            self.action = "delete"
+        elif self.action == "delete" and action == "create":
+            self.action = "update"  # deleted and created again in one transaction
+
+    def __call__(self) -> None:
+        self.events.send(self.pk, self.action, self.data)
+
+
+class ModelEvents:
+    """Publishes the changes of the model behind a strawberry-django type."""
+
+    def __init__(self, schema: Schema, type_name: str, *, retrieve: str | None = None) -> None:
+        gql_type = schema._schema.get_type(type_name)
+        self.schema = schema
+        self.shape = build_shape(schema, gql_type)
+        if self.shape.model is None:
+            raise ValueError(f"`{type_name}` is not a strawberry-django type: it has no model to watch.")
+        self.model: type[models.Model] = self.shape.model
+        field_name = retrieve or self._retrieve_field(gql_type)
+        lookup = "pk" if "pk" in schema._schema.query_type.fields[field_name].args else "id"
+        self.render_operation = plan_retrieve(schema, field_name, lookup, self.shape)
+
+    def _retrieve_field(self, gql_type: Any) -> str:
+        for name, field_ in self.schema._schema.query_type.fields.items():
+            returned = getattr(field_.type, "of_type", field_.type)
+            if returned is gql_type and ({"pk"} & field_.args.keys() or {"id"} & field_.args.keys()):
+                return name
+        raise ValueError(f"No Query field returns one `{gql_type.name}` by pk: pass retrieve=.")
+
+    def connect(self) -> ModelEvents:
+        """Connect the model's signals (idempotent)."""
+        uid = f"gql_channels.events.{self.model._meta.label_lower}"
+        post_save.connect(self._saved, sender=self.model, dispatch_uid=uid, weak=False)
+        pre_delete.connect(self._deleting, sender=self.model, dispatch_uid=uid, weak=False)
+        post_delete.connect(self._deleted, sender=self.model, dispatch_uid=uid, weak=False)
+        for field in self.model._meta.many_to_many:
+            m2m_changed.connect(self._m2m, sender=field.remote_field.through, dispatch_uid=uid, weak=False)
+        return self
+
+    def publish(self, action: str, objects: Iterable[models.Model | Any]) -> None:
+        """Publish ``action`` for objects or pks, after commit: for writes that send no signals."""
+        for obj in objects:
+            self._queue(obj.pk if isinstance(obj, models.Model) else obj, action)
+
+    def render(self, pk: Any) -> Any:
+        """The object as a legacy ``retrieve`` renders it; ``None`` when it cannot be rendered."""
+        operation = self.render_operation
+        context = LegacyContext(request=_RenderRequest(), ws=None)
+        result = execute_sync(
+            self.schema, operation.source, operation.document, {operation.lookup_variable: str(pk)}, context,
+            operation_type=OperationType.QUERY,
+        )
+        if result.errors or not result.data:
+            logger.warning("Could not render %s %s for an event: %s", self.model._meta.label, pk, result.errors)
+            return None
+        return self.shape.reshape(result.data[RESULT])
+
+    def send(self, pk: Any, action: str, data: Any = None) -> None:
+        """Send one event now (``data`` rendered here unless given, as for deletes)."""
+        if action != "delete":
+            data = self.render(pk)
+        message = {"type": EVENT_TYPE, "model": self.model._meta.label_lower, "action": action, "pk": str(pk), "data": data}
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        try:
+            for group in (model_group(self.model), object_group(self.model, pk)):
+                async_to_sync(layer.group_send)(group, message)
+        except Exception:  # the write is committed: a lost event must not turn it into an error
+            logger.exception("Could not publish the %s event of %s %s", action, self.model._meta.label, pk)
+
+    def _queue(self, pk: Any, action: str) -> _Pending:
+        connection = transaction.get_connection(router.db_for_write(self.model))
+        if connection.in_atomic_block:
+            for _sids, func, _robust in connection.run_on_commit:
+                if isinstance(func, _Pending) and func.events is self and func.pk == pk:
+                    func.merge(action)
+                    return func
+        pending = _Pending(self, pk, action)
+        connection.on_commit(pending)
+        return pending
+
+    def _saved(self, sender: Any, instance: models.Model, created: bool, raw: bool = False, **kwargs: Any) -> None:
+        if not raw:
+            self._queue(instance.pk, "create" if created else "update")
+
+    def _deleting(self, sender: Any, instance: models.Model, **kwargs: Any) -> None:
+        # Rendered now: after the delete there is nothing left to render.
+        instance._gql_channels_rendered = self.render(instance.pk)  # type: ignore[attr-defined]
+
+    def _deleted(self, sender: Any, instance: models.Model, **kwargs: Any) -> None:
+        self._queue(instance.pk, "delete").data = getattr(instance, "_gql_channels_rendered", None)
+
+    def _m2m(self, sender: Any, instance: models.Model, action: str, reverse: bool, **kwargs: Any) -> None:
+        if action.startswith("post_") and not reverse and isinstance(instance, self.model):
+            self._queue(instance.pk, "update")
+
+
+def publish_changes(schema: Schema, type_name: str, *, retrieve: str | None = None) -> ModelEvents:
+    """Publish the committed changes of ``type_name``'s model; call it from ``AppConfig.ready``."""
+    return ModelEvents(schema, type_name, retrieve=retrieve).connect()
