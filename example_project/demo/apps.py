@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from gql_channels.events import ModelEvents
 
 
 class DemoConfig(AppConfig):
@@ -13,4 +18,9 @@ class DemoConfig(AppConfig):
         from gql_channels.events import publish_changes
         from schema import schema
 
-        publish_changes(schema, "BookType")
+        global book_events
+        book_events = publish_changes(schema, "BookType")
+
+
+#: The publisher of book changes: ``book_events.publish("create", objs)`` after a ``bulk_create``.
+book_events: ModelEvents

@@ -1,0 +1,220 @@
+"""Live updates in one process: model events, legacy subscribe/unsubscribe, GraphQL subscriptions."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.urls import path
+from strawberry.channels.testing import GraphQLWebsocketCommunicator
+
+from example_project.consumers import LegacyConsumer, books
+from example_project.demo.models import Author, Book, Tag
+from gql_channels import ActionConsumer
+from gql_channels.permissions import BasePermission, IsAuthenticated
+from gql_channels.testing import ActionCommunicator
+from schema import schema
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@database_sync_to_async
+def write(function: Any, *args: Any) -> Any:
+    """Run a write the way a view or another process would: in a thread, in a transaction."""
+    with transaction.atomic():
+        return function(*args)
+
+
+async def no_more(client: ActionCommunicator) -> None:
+    assert await client.receive_nothing(timeout=0.3)
+
+
+def group_members() -> set[str]:
+    layer = get_channel_layer()
+    return {channel for members in layer.groups.values() for channel in members}
+
+
+async def test_subscribe_to_one_book(client: ActionCommunicator, library) -> None:
+    book = library["books"][0]
+    reply = await client.request("subscribe", f"books/{book.id}/", request_id=7)
+    assert reply == {"errors": [], "data": None, "action": "subscribe", "route": f"books/{book.id}/", "status": 201, "request_id": 7}
+
+    def rename() -> None:
+        book.title = "Renamed"
+        book.save()
+
+    await write(rename)
+    event = await client.receive_json_from(timeout=5)
+    assert event == {
+        "errors": [],
+        "data": {
+            "id": book.id, "title": "Renamed", "pages": 183, "published": True,
+            "created_at": event["data"]["created_at"], "author": book.author_id,
+            "tags": [t.id for t in library["tags"][:2]],
+        },
+        "action": "update",
+        "route": f"books/{book.id}/",
+        "status": 200,
+        "request_id": 7,
+    }
+    retrieved = await client.request("retrieve", f"books/{book.id}/")
+    assert retrieved["data"] == event["data"]
+    await write(library["books"][1].delete)
+    await no_more(client)
+    await write(lambda: Book.objects.get(pk=book.id).delete())
+    deleted = await client.receive_json_from(timeout=5)
+    assert (deleted["action"], deleted["data"]["id"], deleted["route"]) == ("delete", book.id, f"books/{book.id}/")
+
+
+async def test_filtered_list_subscription(client: ActionCommunicator, library) -> None:
+    le_guin, borges = library["authors"]
+    reply = await client.request("subscribe", f"books/?author={borges.id}", request_id="b")
+    assert reply["status"] == 201
+    ficciones = library["books"][1]
+
+    def create() -> Book:
+        made = Book.objects.create(title="Aleph", author=borges)
+        made.tags.set(library["tags"][:1])
+        return made
+
+    aleph = await write(create)
+    created = await client.receive_json_from(timeout=5)
+    assert (created["action"], created["data"]["id"], created["data"]["tags"]) == ("create", aleph.id, [library["tags"][0].id])
+    assert created["route"] == f"books/{aleph.id}/" and created["request_id"] == "b"
+    await write(lambda: Book.objects.create(title="Not Borges", author=le_guin))
+    await write(lambda: Book.objects.filter(pk=library["books"][0].id).update(title="bulk, no signal"))
+    await no_more(client)
+    ficciones_id = ficciones.id
+    await write(ficciones.delete)
+    deleted = await client.receive_json_from(timeout=5)
+    assert (deleted["action"], deleted["data"]["id"], deleted["route"]) == ("delete", ficciones_id, f"books/{ficciones_id}/")
+    await no_more(client)
+
+
+async def test_rolled_back_write_sends_nothing_and_one_transaction_is_one_event(client: ActionCommunicator, library) -> None:
+    book = library["books"][0]
+    await client.request("subscribe", f"books/{book.id}/")
+
+    def failing() -> None:
+        with transaction.atomic():
+            book.title = "never"
+            book.save()
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        await database_sync_to_async(failing)()
+    await no_more(client)
+
+    def many_changes() -> None:
+        book.title = "once"
+        book.save()
+        book.tags.set([])
+        book.pages = 1
+        book.save()
+
+    await write(many_changes)
+    event = await client.receive_json_from(timeout=5)
+    assert (event["action"], event["data"]["title"], event["data"]["tags"], event["data"]["pages"]) == ("update", "once", [], 1)
+    await no_more(client)
+
+
+async def test_bulk_writes_publish_when_asked(client: ActionCommunicator, library) -> None:
+    from example_project.demo.apps import book_events
+
+    author = library["authors"][0]
+    await client.request("subscribe", f"books/?author={author.id}")
+
+    def bulk() -> list[Book]:
+        made = Book.objects.bulk_create([Book(title=f"bulk {i}", author=author) for i in range(3)])
+        book_events.publish("create", made)
+        return made
+
+    made = await write(bulk)
+    events = [await client.receive_json_from(timeout=5) for _ in made]
+    assert sorted(e["data"]["id"] for e in events) == sorted(b.id for b in made)
+
+
+async def test_unsubscribe_and_disconnect_leave_no_group_membership(library) -> None:
+    async with ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/") as client:
+        book = library["books"][0]
+        await client.request("subscribe", f"books/{book.id}/", request_id=1)
+        await client.request("subscribe", "books/", request_id=2)
+        assert len(group_members()) == 1
+        reply = await client.request("unsubscribe", f"books/{book.id}/", request_id=1)
+        assert reply["status"] == 204 and reply["data"] is None
+        again = await client.request("unsubscribe", f"books/{book.id}/", request_id=1)
+        assert again["status"] == 404
+        await write(lambda: Book.objects.filter(pk=book.id).update(title="x"))
+        book.title = "after unsubscribe"
+        await write(book.save)
+        event = await client.receive_json_from(timeout=5)
+        assert event["request_id"] == 2  # only the list subscription is left
+        await no_more(client)
+    assert group_members() == set()
+
+
+class Switch(BasePermission):
+    """A permission an administrator can withdraw while the client is subscribed."""
+
+    allowed = True
+
+    async def has_permission(self, scope: Any, action: str, resource: Any) -> bool:
+        return Switch.allowed
+
+
+class SwitchedConsumer(ActionConsumer):
+    permission_classes = [Switch]
+
+
+async def test_permissions_at_subscribe_time_and_per_event(library) -> None:
+    app = SwitchedConsumer.as_asgi(schema=schema, routepatterns=[path("books/<str:pk>/", books)])
+    book = library["books"][0]
+    Switch.allowed = True
+    async with ActionCommunicator(app, "/ws/") as client:
+        assert (await client.request("subscribe", f"books/{book.id}/"))["status"] == 201
+        Switch.allowed = False
+        book.title = "hidden"
+        await write(book.save)
+        await no_more(client)
+        denied = await client.request("subscribe", f"books/{book.id}/", request_id=9)
+        assert denied["status"] == 403 and denied["errors"] == ["You do not have permission to perform this action."]
+    Switch.allowed = True
+
+    class Private(ActionConsumer):
+        permission_classes = [IsAuthenticated]
+
+    private = Private.as_asgi(schema=schema, routepatterns=[path("books/<str:pk>/", books)])
+    async with ActionCommunicator(private, "/ws/") as client:
+        assert (await client.request("subscribe", f"books/{book.id}/"))["status"] == 403
+
+
+async def test_graphql_subscription_over_graphql_transport_ws(library) -> None:
+    from strawberry.channels import GraphQLWSConsumer
+
+    author = library["authors"][1]
+    app = GraphQLWSConsumer.as_asgi(schema=schema)
+    async with GraphQLWebsocketCommunicator(application=app, path="/graphql/") as client:
+        stream = client.subscribe(
+            "subscription ($filters: BookFilter) { booksChanged(filters: $filters) { action pk data } }",
+            variables={"filters": {"author": {"pk": str(author.id)}}},
+        )
+        first = asyncio.ensure_future(stream.__anext__())
+        await asyncio.sleep(0.3)  # the subscription joins its group when it starts
+        made = await write(lambda: Book.objects.create(title="Labyrinths", author=author))
+        result = await asyncio.wait_for(first, 5)
+        assert result.data["booksChanged"]["action"] == "create"
+        assert result.data["booksChanged"]["pk"] == str(made.id)
+        assert result.data["booksChanged"]["data"]["title"] == "Labyrinths"
+        await stream.aclose()
+
+
+async def test_invalid_subscribe_routes(client: ActionCommunicator, library) -> None:
+    assert (await client.request("subscribe", "authors/"))["status"] == 405
+    assert (await client.request("subscribe", "books/abc/"))["status"] == 404
+    bad = await client.request("subscribe", "books/?pages=many")
+    assert bad["status"] == 400 and bad["errors"] == [{"pages": ["Enter a whole number."]}]
+    assert (await client.request("unsubscribe", "books/"))["status"] == 404
