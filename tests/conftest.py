@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -47,23 +48,51 @@ async def client(transactional_db: None) -> AsyncIterator[ActionCommunicator]:
         yield communicator
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-@pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The example project under a real uvicorn on a free 127.0.0.1 port, seeded like ``make demo``.
+def _reachable(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname, parts.port), timeout=2).close()
+    except OSError:
+        return False
+    return True
 
-    Yields ``host:port``. The server has its own SQLite file, so it never shares the test database.
-    """
+
+def require_service(name: str, url: str) -> str:
+    """``url`` when the service answers; else a visible skip, or a failure in CI (which has them all)."""
+    if not _reachable(url):
+        message = f"{name} is not reachable at {url}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+def fresh_postgres_database(name: str) -> str:
+    """Create (again) the PostgreSQL database ``name`` on the test server; return its URL."""
+    import psycopg
+
+    server = require_service("PostgreSQL", os.environ.get("DATABASE_URL") or POSTGRES_URL)
+    parts = urlsplit(server)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def prepare_demo_database(env: dict[str, str]) -> None:
+    """Migrate and seed the database ``env`` points at, as ``make demo`` does."""
     root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "SQLITE_PATH": str(tmp_path_factory.mktemp("demo") / "db.sqlite3")}
-    env["DJANGO_SETTINGS_MODULE"] = "example_project.settings"
     for command in (["migrate", "--noinput"], ["seed_demo"]):
         subprocess.run([sys.executable, "manage.py", *command], cwd=root, env=env, check=True, capture_output=True)
+
+
+def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """The example project under uvicorn on a free loopback port; returns the process and ``host:port``."""
+    root = Path(__file__).resolve().parent.parent
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "example_project.asgi:application", "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"],
@@ -76,17 +105,47 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
+            return server, f"127.0.0.1:{port}"
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
                 raise RuntimeError(f"uvicorn did not start: {server.stderr.read().decode()[-2000:]}") from None
             time.sleep(0.1)
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.terminate()
     try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.terminate()
         server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The example project under a real uvicorn on a free 127.0.0.1 port, seeded like ``make demo``.
+
+    Yields ``host:port``. The server has a database of its own (a SQLite file, or a fresh
+    PostgreSQL database when the suite runs with ``DATABASE_URL``), never the test database.
+    """
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "example_project.settings"}
+    if os.environ.get("DATABASE_URL"):
+        env["DATABASE_URL"] = fresh_postgres_database("gql_channels_e2e")
+    else:
+        env["SQLITE_PATH"] = str(tmp_path_factory.mktemp("demo") / "db.sqlite3")
+    prepare_demo_database(env)
+    server, address = start_server(env)
+    try:
+        yield address
+    finally:
+        stop_server(server)
 
 
 @pytest.fixture(autouse=True)

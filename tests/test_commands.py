@@ -162,6 +162,7 @@ async def test_translate_is_not_counted_as_legacy_usage() -> None:
 def test_translate_dry_run_rolls_back_on_a_file_database(tmp_path: Path) -> None:
     """The test database lives in memory, where SQLite ignores ``close()``; a file does not."""
     env = {**os.environ, "SQLITE_PATH": str(tmp_path / "db.sqlite3"), "DJANGO_SETTINGS_MODULE": "example_project.settings"}
+    env.pop("DATABASE_URL", None)
 
     def manage(*args: str) -> str:
         done = subprocess.run(

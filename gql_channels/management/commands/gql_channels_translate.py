@@ -32,8 +32,9 @@ def _connections_kept() -> Iterator[None]:
     """Stop Channels' ``database_sync_to_async`` from closing connections for the dry run.
 
     It calls ``close_old_connections()`` around every call, which closes a connection whose
-    autocommit is off: inside the dry run's transaction, every connection. The writes would
-    then fail instead of running and being rolled back. (An in-memory SQLite database ignores
+    autocommit is off: inside the dry run's transaction (or any caller's), every connection. The
+    writes would then fail instead of running and being rolled back. The command is one short
+    call in one thread, with nothing to recycle. (An in-memory SQLite database ignores
     ``close()``, which is why the test database does not show this.)
     """
     original = channels.db.close_old_connections
@@ -57,9 +58,8 @@ def serve(consumer: Any, request: LegacyRequest, *, execute: bool) -> tuple[dict
             reply = await consumer.handle(request)
         return reply, traced
 
-    with usage.not_recorded(), ExitStack() as stack:
+    with usage.not_recorded(), _connections_kept(), ExitStack() as stack:
         if not execute:
-            stack.enter_context(_connections_kept())
             for alias in connections:
                 stack.enter_context(transaction.atomic(using=alias))
         result = async_to_sync(handle)()
