@@ -32,8 +32,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("gql_channels")
 
-#: The channel-layer message type of a change event (``gql_channels_event`` handlers).
-EVENT_TYPE = "gql_channels.event"
+#: Channel-layer message types of a change event, sent to the model's group and to the object's.
+#: Two types, because a connection in both groups gets the event twice and must tell the copies apart.
+MODEL_EVENT_TYPE = "gql_channels.event.model"
+OBJECT_EVENT_TYPE = "gql_channels.event.object"
 _GROUP_NAME = re.compile(r"^[a-zA-Z0-9_.\-]{1,99}$")
 
 
@@ -124,13 +126,13 @@ class ModelEvents:
         """Send one event now (``data`` rendered here unless given, as for deletes)."""
         if action != "delete":
             data = self.render(pk)
-        message = {"type": EVENT_TYPE, "model": self.model._meta.label_lower, "action": action, "pk": str(pk), "data": data}
+        message = {"model": self.model._meta.label_lower, "action": action, "pk": str(pk), "data": data}
         layer = get_channel_layer()
         if layer is None:
             return
         try:
-            for group in (model_group(self.model), object_group(self.model, pk)):
-                async_to_sync(layer.group_send)(group, message)
+            for group, type_ in ((model_group(self.model), MODEL_EVENT_TYPE), (object_group(self.model, pk), OBJECT_EVENT_TYPE)):
+                async_to_sync(layer.group_send)(group, {"type": type_, **message})
         except Exception:  # the write is committed: a lost event must not turn it into an error
             logger.exception("Could not publish the %s event of %s %s", action, self.model._meta.label, pk)
 

@@ -20,7 +20,7 @@ from strawberry.scalars import JSON
 from strawberry_django.filters import apply as apply_filters
 from strawberry_django.utils.typing import get_django_definition
 
-from .events import EVENT_TYPE, model_group, object_group
+from .events import MODEL_EVENT_TYPE, OBJECT_EVENT_TYPE, model_group, object_group
 
 
 @strawberry.type(description="A committed change of an object, rendered as a legacy retrieve renders it.")
@@ -45,9 +45,12 @@ async def model_events(
     checked against both in the database; a deleted one, gone from it, against its last rendering.
     """
     consumer = info.context["ws"]
-    group = object_group(model, pk) if pk is not None else model_group(model)
+    if pk is not None:
+        type_of_event, group = OBJECT_EVENT_TYPE, object_group(model, pk)
+    else:
+        type_of_event, group = MODEL_EVENT_TYPE, model_group(model)
     seen: set[str] = set()
-    async with consumer.listen_to_channel(EVENT_TYPE, groups=[group]) as messages:
+    async with consumer.listen_to_channel(type_of_event, groups=[group]) as messages:
         subscribed = info.context.get("subscribed")
         if subscribed is not None:
             subscribed()

@@ -1,0 +1,162 @@
+"""Two ASGI server processes sharing PostgreSQL and Redis: events cross processes, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+import websockets
+from gql import Client, gql
+from gql.transport.websockets import WebsocketsTransport
+
+from .conftest import REDIS_URL, fresh_postgres_database, prepare_demo_database, require_service, start_server, stop_server
+
+BURST = 500
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[tuple[str, str]]:
+    """Two uvicorn processes on one fresh PostgreSQL database and one Redis channel layer."""
+    redis_url = require_service("Redis", REDIS_URL)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "example_project.settings",
+        "DATABASE_URL": fresh_postgres_database("gql_channels_scale_out"),
+        "REDIS_URL": redis_url,
+    }
+    prepare_demo_database(env)
+    first, first_address = start_server(env)
+    second, second_address = start_server(env)
+    try:
+        yield first_address, second_address
+    finally:
+        stop_server(first)
+        stop_server(second)
+
+
+class GraphQLHTTP:
+    """The third client: writes through GraphQL mutations over HTTP."""
+
+    def __init__(self, session: aiohttp.ClientSession, address: str) -> None:
+        self.session, self.url = session, f"http://{address}/graphql/"
+
+    async def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
+        async with self.session.post(self.url, json={"query": query, "variables": variables}) as response:
+            return await response.json()
+
+
+UPDATE = "mutation ($data: BookPartial!) { updateBook(data: $data) { id } }"
+CREATE = "mutation ($data: BookInput!) { createBook(data: $data) { id } }"
+DELETE = "mutation ($data: KeyInput!) { deleteBook(data: $data) { id } }"
+SUBSCRIBE_ALL = gql("subscription { booksChanged { action pk data } }")
+
+
+async def legacy_listener(socket: Any, events: dict[Any, list[tuple[str, int]]]) -> None:
+    async for frame in socket:
+        message = json.loads(frame)
+        events[message.get("request_id")].append((message["action"], message["data"]["id"] if message["data"] else None))
+
+
+async def graphql_listener(session: Any, events: list[tuple[str, int]], ready: asyncio.Event) -> None:
+    async for result in session.subscribe(SUBSCRIBE_ALL):
+        event = result["booksChanged"]
+        if event["data"] and event["data"]["title"].startswith("probe"):
+            ready.set()
+            continue
+        events.append((event["action"], int(event["pk"])))
+
+
+async def wait_until(condition: Any, timeout: float = 20) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting for events")
+        await asyncio.sleep(0.05)
+
+
+async def test_events_cross_processes_in_commit_order_exactly_once(servers: tuple[str, str]) -> None:
+    first, second = servers
+    legacy: dict[Any, list[tuple[str, int]]] = defaultdict(list)
+    graphql: list[tuple[str, int]] = []
+    ready = asyncio.Event()
+    async with (
+        websockets.connect(f"ws://{first}/ws/") as socket,
+        Client(transport=WebsocketsTransport(url=f"ws://{second}/graphql/", subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL])) as subscriber,
+        aiohttp.ClientSession() as http,
+    ):
+        for route, request_id in (("books/3/", "one"), ("books/?author=2", "list")):
+            await socket.send(json.dumps({"action": "subscribe", "route": route, "request_id": request_id}))
+            assert json.loads(await socket.recv())["status"] == 201
+        listening = [
+            asyncio.create_task(legacy_listener(socket, legacy)),
+            asyncio.create_task(graphql_listener(subscriber, graphql, ready)),
+        ]
+        write = GraphQLHTTP(http, second)
+        for attempt in range(100):  # the GraphQL subscription is live once it sees a write
+            await write(UPDATE, data={"id": "5", "title": f"probe {attempt}"})
+            try:
+                await asyncio.wait_for(ready.wait(), 0.2)
+                break
+            except TimeoutError:
+                continue
+        await asyncio.sleep(0.3)
+        graphql.clear()
+
+        await write(UPDATE, data={"id": "3", "title": "Ficciones (2nd ed.)"})
+        x = int((await write(CREATE, data={"title": "El Aleph", "author": {"set": "2"}}))["data"]["createBook"]["id"])
+        y = int((await write(CREATE, data={"title": "Contact", "author": {"set": "3"}}))["data"]["createBook"]["id"])
+        await write(UPDATE, data={"id": str(x), "pages": 200, "tags": {"set": ["1"]}})
+        failed = await write(CREATE, data={"title": "x" * 300, "author": {"set": "2"}})
+        assert failed["errors"], "the over-long title must be refused (and roll back)"
+        await write(DELETE, data={"id": str(x)})
+        await write(DELETE, data={"id": "3"})
+
+        expected_graphql = [("update", 3), ("create", x), ("create", y), ("update", x), ("delete", x), ("delete", 3)]
+        await wait_until(lambda: len(graphql) >= len(expected_graphql) and len(legacy["list"]) >= 5)
+        await asyncio.sleep(0.5)  # anything extra would arrive now
+        assert graphql == expected_graphql
+        assert legacy["one"] == [("update", 3), ("delete", 3)]
+        assert legacy["list"] == [("update", 3), ("create", x), ("update", x), ("delete", x), ("delete", 3)]
+
+        created = await asyncio.gather(
+            *(write(CREATE, data={"title": f"burst {i}", "author": {"set": "2"}}) for i in range(BURST))
+        )
+        ids = sorted(int(r["data"]["createBook"]["id"]) for r in created)
+        await wait_until(lambda: len(graphql) >= 6 + BURST and len(legacy["list"]) >= 5 + BURST, timeout=60)
+        await asyncio.sleep(0.5)
+        assert sorted(pk for _, pk in graphql[6:]) == ids
+        assert sorted(pk for _, pk in legacy["list"][5:]) == ids
+        assert {action for action, _ in graphql[6:] + legacy["list"][5:]} == {"create"}
+        for task in listening:
+            task.cancel()
+
+
+async def test_unsubscribe_and_disconnect_leave_no_redis_group_membership(servers: tuple[str, str]) -> None:
+    import redis.asyncio as redis
+
+    first, _ = servers
+    client = redis.from_url(REDIS_URL)
+    try:
+        before = {key: await client.zcard(key) for key in await client.keys("asgi:group:gql_channels.*")}
+        async with websockets.connect(f"ws://{first}/ws/") as socket:
+            await socket.send(json.dumps({"action": "subscribe", "route": "books/2/", "request_id": 1}))
+            assert json.loads(await socket.recv())["status"] == 201
+            await socket.send(json.dumps({"action": "subscribe", "route": "books/?author=1", "request_id": 2}))
+            assert json.loads(await socket.recv())["status"] == 201
+            members = {key: await client.zcard(key) for key in await client.keys("asgi:group:gql_channels.*")}
+            assert sum(members.values()) == sum(before.values()) + 2
+            await socket.send(json.dumps({"action": "unsubscribe", "route": "books/2/", "request_id": 1}))
+            assert json.loads(await socket.recv())["status"] == 204
+            members = {key: await client.zcard(key) for key in await client.keys("asgi:group:gql_channels.*")}
+            assert sum(members.values()) == sum(before.values()) + 1
+        await asyncio.sleep(0.5)  # the server sees the close and leaves the groups
+        after = {key: await client.zcard(key) for key in await client.keys("asgi:group:gql_channels.*")}
+        assert sum(after.values()) == sum(before.values())
+    finally:
+        await client.aclose()
