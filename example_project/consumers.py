@@ -50,7 +50,12 @@ books = Resource.for_type(
     "BookType",
     pagination_class=ArticlePagination,
     permission_classes=[BookPermissions],
-    actions={"publish": Action("mutation Publish($pk: ID!) { publishBook(pk: $pk) { id title published } }")},
+    actions={
+        # Sent to everyone subscribed to the book's route too, like async_action(mode="broadcast").
+        "publish": Action(
+            "mutation Publish($pk: ID!) { publishBook(pk: $pk) { id title published } }", broadcast="book-{pk}"
+        ),
+    },
     subscribe="bookChanged",
     subscribe_list="booksChanged",
 )

@@ -21,6 +21,10 @@ from .resources import Resource
 from .routing import RouteMatch, RouteTable
 
 
+#: Channel-layer message type of a custom action's broadcast reply.
+BROADCAST_TYPE = "gql_channels.broadcast"
+
+
 class CompiledRoutes:
     """A route table whose resources are bound to one schema (documents built and validated)."""
 
@@ -107,15 +111,18 @@ class ActionConsumer(ChannelsWSConsumer):
         task.add_done_callback(self._in_flight.discard)
 
     async def _serve(self, request: LegacyRequest) -> None:
-        await self.send_reply(await self.handle(request))
+        reply = await self.handle(request)
+        if reply is not None:  # None: a broadcast that is not replied to its sender
+            await self.send_reply(reply)
 
     async def send_reply(self, reply: dict[str, Any]) -> None:
         async with self._send_lock:  # one whole frame at a time
             await self.send(text_data=encode_reply(reply))
 
-    async def handle(self, request: LegacyRequest) -> dict[str, Any]:
+    async def handle(self, request: LegacyRequest) -> dict[str, Any] | None:
         """Answer one request with exactly one envelope, whatever goes wrong."""
         match = None
+        replied = True
         try:
             if request.problem is not None:
                 raise request.problem
@@ -131,6 +138,14 @@ class ActionConsumer(ChannelsWSConsumer):
             else:
                 await check_permissions(permissions, self.scope, request.action, binding)
                 status, data = await binding.perform(request, match, await self.get_context())
+                action = binding.resource.actions.get(request.action)
+                group = action.broadcast_group(match.kwargs) if action else None
+                if group is not None:
+                    copy = build_reply(LegacyRequest(request.action, request.route), status=status, data=data)
+                    sender = self.channel_name if action.reply_to_sender else None
+                    message = {"type": BROADCAST_TYPE, "group": group, "sender": sender, "reply": copy}
+                    await self.channel_layer.group_send(group, message)
+                    replied = action.reply_to_sender
         except Exception as exc:  # noqa: BLE001 - every frame gets an envelope
             status, errors = exception_handler(exc)
             reply = build_reply(request, status=status, errors=errors)
@@ -143,7 +158,7 @@ class ActionConsumer(ChannelsWSConsumer):
             request.action if status != MethodNotAllowed.status_code else None,
             status,
         )
-        return reply
+        return reply if replied else None
 
     async def subscribe(
         self, request: LegacyRequest, match: RouteMatch, binding: BoundResource, permissions: Sequence[Any]
@@ -162,22 +177,30 @@ class ActionConsumer(ChannelsWSConsumer):
             return 204, None
         read = "retrieve" if binding.resource.lookup_url_kwarg in match.kwargs else "list"
         await check_permissions(permissions, self.scope, read, binding)
-        subscribed = asyncio.Event()
         context = await self.get_context()
-        context["subscribed"] = subscribed.set
-        stream = await binding.subscribe(match, context)
-        task = asyncio.create_task(self._push(stream, request, binding, permissions))
-        ready = asyncio.create_task(subscribed.wait())
+        joined: list[asyncio.Event] = []
+        parts = []
+        if (binding.resource.lookup_url_kwarg in match.kwargs) in binding.subscriptions:
+            joined.append(asyncio.Event())
+            context["subscribed"] = joined[-1].set
+            parts.append(self._push_events(await binding.subscribe(match, context), request, binding, permissions))
+        groups = binding.broadcast_groups(match.kwargs)
+        if groups:
+            joined.append(asyncio.Event())
+            parts.append(self._push_broadcasts(groups, joined[-1]))
+        task = asyncio.ensure_future(asyncio.gather(*parts))
+        ready = asyncio.ensure_future(asyncio.gather(*(event.wait() for event in joined)))
         await asyncio.wait({task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-        ready.cancel()
-        if not subscribed.is_set():
+        if not ready.done():
+            ready.cancel()
             task.cancel()
-            raise task.exception() if task.done() and not task.cancelled() and task.exception() else APIException()
+            failure = task.exception() if task.done() and not task.cancelled() else None
+            raise failure or APIException()
         await self._stop(key)
         self._subscriptions[key] = task
         return 201, None
 
-    async def _push(
+    async def _push_events(
         self, stream: Any, request: LegacyRequest, binding: BoundResource, permissions: Sequence[Any]
     ) -> None:
         """Send each event of a subscription as a legacy envelope on the object's detail route."""
@@ -197,6 +220,14 @@ class ActionConsumer(ChannelsWSConsumer):
                 await self.send_reply(build_reply(reply, status=200, data=event["data"]))
         finally:
             await stream.aclose()
+
+    async def _push_broadcasts(self, groups: list[str], joined: asyncio.Event) -> None:
+        """Relay the broadcast replies of custom actions sent to ``groups`` (not our own)."""
+        async with self.listen_to_channel(BROADCAST_TYPE, groups=groups) as messages:
+            joined.set()
+            async for message in messages:
+                if message["group"] in groups and message["sender"] != self.channel_name:
+                    await self.send_reply(message["reply"])
 
     async def _stop(self, *keys: tuple[str, Any]) -> None:
         tasks = [self._subscriptions.pop(key) for key in keys if key in self._subscriptions]

@@ -8,7 +8,7 @@ failed write changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -63,8 +63,14 @@ class BoundResource:
         detail = self.resource.lookup_url_kwarg in captures
         standard = DETAIL_ACTIONS if detail else _COLLECTION_ACTIONS
         custom = served - DETAIL_ACTIONS - _COLLECTION_ACTIONS
-        live = SUBSCRIPTION_ACTIONS if detail in self.subscriptions else frozenset()
+        live = SUBSCRIPTION_ACTIONS if detail in self.subscriptions or self.broadcast_groups(captures) else frozenset()
         return custom | (served & standard) | live
+
+    def broadcast_groups(self, kwargs: Iterable[str] | Mapping[str, Any]) -> list[str]:
+        """The broadcast groups of this route's custom actions (what ``subscribe`` joins)."""
+        values = kwargs if isinstance(kwargs, Mapping) else dict.fromkeys(kwargs, "")
+        groups = (action.broadcast_group(values) for action in self.resource.actions.values())
+        return list(dict.fromkeys(group for group in groups if group))
 
     def served_operations(self, captures: Iterable[str]) -> dict[str, Operation]:
         """Every action served on a route capturing ``captures``, with the operation it runs."""

@@ -28,7 +28,7 @@ from graphql import (
     get_named_type,
 )
 
-from .handlers import BoundResource
+from .handlers import SUBSCRIPTION_ACTIONS, BoundResource
 from .inputs import InputShape
 from .operations import (
     OPERATION_INFO,
@@ -126,10 +126,25 @@ class Action:
     ``Resource(actions={"publish": Action("mutation Publish($pk: ID!) { publishBook(pk: $pk) { id } }")})``
     answers ``{"action": "publish", "route": "books/3/"}``: variables are filled from the
     route's kwargs, then from ``data``; the reply's ``data`` is the root field's result.
+
+    ``broadcast="book-{pk}"`` is the old ``async_action(mode="broadcast")``: the reply also goes
+    to the channel-layer group named from the route's kwargs, which a legacy client joins by
+    subscribing to such a route. ``reply_to_sender=False`` sends it to the group only.
     """
 
     document: str
     status: int = 200
+    broadcast: str | None = None
+    reply_to_sender: bool = True
+
+    def broadcast_group(self, kwargs: Mapping[str, Any]) -> str | None:
+        """The group named from the route's kwargs, ``None`` when the route lacks one of them."""
+        if self.broadcast is None:
+            return None
+        try:
+            return f"gql_channels.broadcast.{self.broadcast.format(**kwargs)}"
+        except (KeyError, IndexError):
+            return None
 
 
 class Resource:
@@ -220,7 +235,7 @@ class Resource:
             operations["retrieve"] = plan_retrieve(schema, names["retrieve"], lookup, build_shape(schema, item, self.fields))
         operations.update(self._plan_writes(schema, names))
         for name, action in self.actions.items():
-            if name in operations:
+            if name in operations or name in SUBSCRIPTION_ACTIONS:
                 raise ImproperlyConfigured(f"{self!r}: custom action {name!r} shadows a standard action.")
             operations[name] = plan_custom(schema, name, action.document, status=action.status)
         subscriptions = self._plan_subscriptions(schema)

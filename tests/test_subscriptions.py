@@ -19,6 +19,8 @@ from gql_channels.permissions import BasePermission, IsAuthenticated
 from gql_channels.testing import ActionCommunicator
 from schema import schema
 
+from .test_writes import connect, users  # noqa: F401 - fixtures: logged-in legacy clients
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -218,3 +220,27 @@ async def test_invalid_subscribe_routes(client: ActionCommunicator, library) -> 
     bad = await client.request("subscribe", "books/?pages=many")
     assert bad["status"] == 400 and bad["errors"] == [{"pages": ["Enter a whole number."]}]
     assert (await client.request("unsubscribe", "books/"))["status"] == 404
+
+
+async def test_broadcast_action_reaches_subscribers_of_the_route(connect, library) -> None:
+    book = library["books"][1]
+    watcher = await connect()
+    other = await connect()
+    editor = await connect("editor")
+    assert (await watcher.request("subscribe", f"books/{book.id}/", request_id="w"))["status"] == 201
+    assert (await other.request("subscribe", f"books/{library['books'][0].id}/"))["status"] == 201
+    assert (await editor.request("subscribe", f"books/{book.id}/"))["status"] == 201
+    await editor.send_json_to({"action": "publish", "route": f"books/{book.id}/", "request_id": "mine"})
+    # The reply and the editor's own model event may come in either order.
+    own = [await editor.receive_json_from(timeout=5), await editor.receive_json_from(timeout=5)]
+    reply = next(m for m in own if m["action"] == "publish")
+    assert reply["request_id"] == "mine" and reply["data"]["published"] is True
+    assert next(m for m in own if m["action"] == "update")["data"]["published"] is True
+    copies = [await watcher.receive_json_from(timeout=5), await watcher.receive_json_from(timeout=5)]
+    broadcast = next(c for c in copies if c["action"] == "publish")
+    assert broadcast == {
+        "errors": [], "data": reply["data"], "action": "publish", "route": f"books/{book.id}/", "status": 200
+    }
+    assert next(c for c in copies if c["action"] == "update")["request_id"] == "w"  # the model event too
+    await no_more(editor)  # no second copy of its own reply
+    await no_more(other)
