@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test graphiql bench-cursor
+.PHONY: demo test graphiql bench-cursor bench-events
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -38,3 +38,7 @@ test: $(VENV)/.test-installed graphiql
 # Deep cursor pages vs the first page on 1,000,000 rows (keyset pagination; see benchmarks/).
 bench-cursor: $(VENV)/.demo-installed
 	$(PY) benchmarks/cursor_depth.py --rows 1000000 --rounds 30
+
+# Event latency across two server processes on PostgreSQL + Redis (see benchmarks/).
+bench-events: $(VENV)/.test-installed
+	$(PY) benchmarks/event_latency.py --writes 300
