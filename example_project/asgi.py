@@ -9,9 +9,8 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_project.settings")
 django_application = get_asgi_application()
 
-from gql_channels.routers import GqlChannelsRouter  # noqa: E402 - needs Django set up
-
 from example_project.consumers import LegacyConsumer  # noqa: E402
+from gql_channels.routers import GqlChannelsRouter  # noqa: E402 - needs Django set up
 from schema import schema  # noqa: E402
 
 application = GqlChannelsRouter(schema, LegacyConsumer, django_application=django_application)

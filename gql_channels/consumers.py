@@ -6,20 +6,26 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from strawberry.channels.handlers.base import ChannelsWSConsumer
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, URLResolver
+from strawberry.channels.handlers.base import ChannelsWSConsumer
 
 from . import usage
-from .exceptions import APIException, MethodNotAllowed, NotFound, PermissionDenied, exception_handler, from_graphql_errors
+from .exceptions import (
+    APIException,
+    MethodNotAllowed,
+    NotFound,
+    PermissionDenied,
+    exception_handler,
+    from_graphql_errors,
+)
 from .execution import LegacyContext, deny_instead_of_failing_silently
 from .handlers import SUBSCRIPTION_ACTIONS, BoundResource
-from .permissions import AllowAny, BasePermission, check_connect, check_permissions
 from .operations import RESULT
+from .permissions import AllowAny, BasePermission, check_connect, check_permissions
 from .protocol import MISSING, LegacyRequest, build_reply, encode_reply, parse_frame
 from .resources import Resource
 from .routing import RouteMatch, RouteTable
-
 
 #: Channel-layer message type of a custom action's broadcast reply.
 BROADCAST_TYPE = "gql_channels.broadcast"

@@ -18,7 +18,9 @@ from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from graphql import DocumentNode, ExecutionResult, execute as graphql_execute, subscribe as graphql_subscribe
+from graphql import DocumentNode, ExecutionResult
+from graphql import execute as graphql_execute
+from graphql import subscribe as graphql_subscribe
 from graphql.execution.middleware import MiddlewareManager
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema._graphql_core import execution_context_class_kwargs

@@ -20,8 +20,19 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from graphql import GraphQLEnumType, GraphQLError, GraphQLField, GraphQLInputField, GraphQLInputObjectType
-from graphql import GraphQLList, GraphQLScalarType, GraphQLType, Undefined, get_named_type, get_nullable_type
+from graphql import (
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInputField,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLScalarType,
+    GraphQLType,
+    Undefined,
+    get_named_type,
+    get_nullable_type,
+)
 from graphql.utilities import coerce_input_value
 from strawberry_django.filters import lookup_name_conversion_map
 from strawberry_django.utils.typing import get_django_definition

@@ -63,13 +63,13 @@ class BoundResource:
         detail = self.resource.lookup_url_kwarg in captures
         standard = DETAIL_ACTIONS if detail else _COLLECTION_ACTIONS
         custom = served - DETAIL_ACTIONS - _COLLECTION_ACTIONS
-        live = SUBSCRIPTION_ACTIONS if detail in self.subscriptions or self.broadcast_groups(captures) else frozenset()
+        broadcasts = any(action.broadcasts_on(captures) for action in self.resource.actions.values())
+        live = SUBSCRIPTION_ACTIONS if detail in self.subscriptions or broadcasts else frozenset()
         return custom | (served & standard) | live
 
-    def broadcast_groups(self, kwargs: Iterable[str] | Mapping[str, Any]) -> list[str]:
+    def broadcast_groups(self, kwargs: Mapping[str, Any]) -> list[str]:
         """The broadcast groups of this route's custom actions (what ``subscribe`` joins)."""
-        values = kwargs if isinstance(kwargs, Mapping) else dict.fromkeys(kwargs, "")
-        groups = (action.broadcast_group(values) for action in self.resource.actions.values())
+        groups = (action.broadcast_group(kwargs) for action in self.resource.actions.values())
         return list(dict.fromkeys(group for group in groups if group))
 
     def served_operations(self, captures: Iterable[str]) -> dict[str, Operation]:

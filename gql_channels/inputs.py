@@ -19,8 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
-from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInputType, GraphQLList, GraphQLNonNull
-from graphql import GraphQLScalarType, Undefined, get_named_type
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLScalarType,
+    Undefined,
+    get_named_type,
+)
 from graphql.utilities import coerce_input_value
 from strawberry.utils.str_converters import to_camel_case
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from string import Formatter
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, path
 from django.utils.module_loading import import_string
-from strawberry_django.relay import DjangoCursorConnection
 from graphql import (
     GraphQLField,
     GraphQLInputObjectType,
@@ -27,21 +27,22 @@ from graphql import (
     GraphQLUnionType,
     get_named_type,
 )
+from strawberry_django.relay import DjangoCursorConnection
 
+from .filtering import FilterShape
 from .handlers import SUBSCRIPTION_ACTIONS, BoundResource
 from .inputs import InputShape
 from .operations import (
     OPERATION_INFO,
-    is_global_id,
     Operation,
     build_shape,
+    is_global_id,
     plan_custom,
     plan_list,
     plan_mutation,
     plan_retrieve,
     plan_subscription,
 )
-from .filtering import FilterShape
 from .pagination import BasePagination, CursorPagination, PageNumberPagination
 from .settings import gql_channels_settings
 
@@ -137,14 +138,16 @@ class Action:
     broadcast: str | None = None
     reply_to_sender: bool = True
 
+    def broadcasts_on(self, captures: Iterable[str]) -> bool:
+        """Whether a route capturing ``captures`` names a group for this action."""
+        wanted = {name for _, name, _, _ in Formatter().parse(self.broadcast or "") if name is not None}
+        return self.broadcast is not None and wanted <= set(captures)
+
     def broadcast_group(self, kwargs: Mapping[str, Any]) -> str | None:
         """The group named from the route's kwargs, ``None`` when the route lacks one of them."""
-        if self.broadcast is None:
+        if not self.broadcasts_on(kwargs):
             return None
-        try:
-            return f"gql_channels.broadcast.{self.broadcast.format(**kwargs)}"
-        except (KeyError, IndexError):
-            return None
+        return f"gql_channels.broadcast.{self.broadcast.format(**kwargs)}"
 
 
 class Resource:

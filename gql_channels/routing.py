@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from django.urls import URLPattern, URLResolver, Resolver404
+from django.urls import Resolver404, URLPattern, URLResolver
 from django.urls.resolvers import RegexPattern
 from django.utils.regex_helper import normalize
 

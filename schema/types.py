@@ -12,9 +12,8 @@ from strawberry_django.pagination import OffsetPaginated
 from strawberry_django.permissions import IsAuthenticated
 from strawberry_django.relay import DjangoCursorConnection, DjangoListConnection
 
-from gql_channels.subscriptions import ModelEvent, model_events
-
 from example_project.demo import models
+from gql_channels.subscriptions import ModelEvent, model_events
 
 
 @strawberry_django.type(models.Article)

@@ -7,11 +7,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from asgiref.sync import sync_to_async
+from channels.auth import AuthMiddlewareStack
+from django.contrib.auth.models import Permission
+from django.test import Client
 
 from example_project.consumers import LegacyConsumer
 from example_project.demo.models import Article, Author, Book, Tag
@@ -146,6 +151,40 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield address
     finally:
         stop_server(server)
+
+
+@pytest.fixture
+def users(django_user_model) -> dict[str, Any]:
+    """Users for every permission case, each with a session cookie as a browser would send it."""
+    made = {
+        "user": django_user_model.objects.create_user("user", password="pw"),
+        "staff": django_user_model.objects.create_user("staff", password="pw", is_staff=True),
+        "editor": django_user_model.objects.create_user("editor", password="pw"),
+    }
+    made["editor"].user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_book", "change_book", "delete_book"])
+    )
+    return made
+
+
+@pytest.fixture
+async def connect(users) -> AsyncIterator[Callable[..., Any]]:
+    """``await connect("editor")``: a legacy client logged in through AuthMiddlewareStack's session."""
+    opened: list[ActionCommunicator] = []
+
+    async def open_as(username: str | None = None) -> ActionCommunicator:
+        headers = []
+        if username:
+            browser = Client()
+            await sync_to_async(browser.force_login)(users[username])
+            headers = [(b"cookie", f"sessionid={browser.cookies['sessionid'].value}".encode())]
+        client = ActionCommunicator(AuthMiddlewareStack(LegacyConsumer.as_asgi()), "/ws/", headers=headers)
+        opened.append(await client.__aenter__())
+        return client
+
+    yield open_as
+    for client in opened:
+        await client.disconnect()
 
 
 @pytest.fixture(autouse=True)

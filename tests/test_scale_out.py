@@ -15,7 +15,14 @@ import websockets
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
-from .conftest import REDIS_URL, fresh_postgres_database, prepare_demo_database, require_service, start_server, stop_server
+from .conftest import (
+    REDIS_URL,
+    fresh_postgres_database,
+    prepare_demo_database,
+    require_service,
+    start_server,
+    stop_server,
+)
 
 BURST = 500
 
@@ -97,44 +104,53 @@ async def test_events_cross_processes_in_commit_order_exactly_once(servers: tupl
             asyncio.create_task(legacy_listener(socket, legacy)),
             asyncio.create_task(graphql_listener(subscriber, graphql, ready)),
         ]
-        write = GraphQLHTTP(http, second)
-        for attempt in range(100):  # the GraphQL subscription is live once it sees a write
-            await write(UPDATE, data={"id": "5", "title": f"probe {attempt}"})
-            try:
-                await asyncio.wait_for(ready.wait(), 0.2)
-                break
-            except TimeoutError:
-                continue
-        await asyncio.sleep(0.3)
-        graphql.clear()
+        try:
+            await exchange_events(GraphQLHTTP(http, second), legacy, graphql, ready)
+        finally:
+            for task in listening:
+                task.cancel()
+            await asyncio.gather(*listening, return_exceptions=True)
 
-        await write(UPDATE, data={"id": "3", "title": "Ficciones (2nd ed.)"})
-        x = int((await write(CREATE, data={"title": "El Aleph", "author": {"set": "2"}}))["data"]["createBook"]["id"])
-        y = int((await write(CREATE, data={"title": "Contact", "author": {"set": "3"}}))["data"]["createBook"]["id"])
-        await write(UPDATE, data={"id": str(x), "pages": 200, "tags": {"set": ["1"]}})
-        failed = await write(CREATE, data={"title": "x" * 300, "author": {"set": "2"}})
-        assert failed["errors"], "the over-long title must be refused (and roll back)"
-        await write(DELETE, data={"id": str(x)})
-        await write(DELETE, data={"id": "3"})
 
-        expected_graphql = [("update", 3), ("create", x), ("create", y), ("update", x), ("delete", x), ("delete", 3)]
-        await wait_until(lambda: len(graphql) >= len(expected_graphql) and len(legacy["list"]) >= 5)
-        await asyncio.sleep(0.5)  # anything extra would arrive now
-        assert graphql == expected_graphql
-        assert legacy["one"] == [("update", 3), ("delete", 3)]
-        assert legacy["list"] == [("update", 3), ("create", x), ("update", x), ("delete", x), ("delete", 3)]
+async def exchange_events(
+    write: GraphQLHTTP, legacy: dict[Any, list[tuple[str, int]]], graphql: list[tuple[str, int]], ready: asyncio.Event
+) -> None:
+    """The third client's writes, and what each subscriber must have received."""
+    for attempt in range(100):  # the GraphQL subscription is live once it sees a write
+        await write(UPDATE, data={"id": "5", "title": f"probe {attempt}"})
+        try:
+            await asyncio.wait_for(ready.wait(), 0.2)
+            break
+        except TimeoutError:
+            continue
+    await asyncio.sleep(0.3)
+    graphql.clear()
 
-        created = await asyncio.gather(
-            *(write(CREATE, data={"title": f"burst {i}", "author": {"set": "2"}}) for i in range(BURST))
-        )
-        ids = sorted(int(r["data"]["createBook"]["id"]) for r in created)
-        await wait_until(lambda: len(graphql) >= 6 + BURST and len(legacy["list"]) >= 5 + BURST, timeout=60)
-        await asyncio.sleep(0.5)
-        assert sorted(pk for _, pk in graphql[6:]) == ids
-        assert sorted(pk for _, pk in legacy["list"][5:]) == ids
-        assert {action for action, _ in graphql[6:] + legacy["list"][5:]} == {"create"}
-        for task in listening:
-            task.cancel()
+    await write(UPDATE, data={"id": "3", "title": "Ficciones (2nd ed.)"})
+    x = int((await write(CREATE, data={"title": "El Aleph", "author": {"set": "2"}}))["data"]["createBook"]["id"])
+    y = int((await write(CREATE, data={"title": "Contact", "author": {"set": "3"}}))["data"]["createBook"]["id"])
+    await write(UPDATE, data={"id": str(x), "pages": 200, "tags": {"set": ["1"]}})
+    failed = await write(CREATE, data={"title": "x" * 300, "author": {"set": "2"}})
+    assert failed["errors"], "the over-long title must be refused (and roll back)"
+    await write(DELETE, data={"id": str(x)})
+    await write(DELETE, data={"id": "3"})
+
+    expected_graphql = [("update", 3), ("create", x), ("create", y), ("update", x), ("delete", x), ("delete", 3)]
+    await wait_until(lambda: len(graphql) >= len(expected_graphql) and len(legacy["list"]) >= 5)
+    await asyncio.sleep(0.5)  # anything extra would arrive now
+    assert graphql == expected_graphql
+    assert legacy["one"] == [("update", 3), ("delete", 3)]
+    assert legacy["list"] == [("update", 3), ("create", x), ("update", x), ("delete", x), ("delete", 3)]
+
+    created = await asyncio.gather(
+        *(write(CREATE, data={"title": f"burst {i}", "author": {"set": "2"}}) for i in range(BURST))
+    )
+    ids = sorted(int(r["data"]["createBook"]["id"]) for r in created)
+    await wait_until(lambda: len(graphql) >= 6 + BURST and len(legacy["list"]) >= 5 + BURST, timeout=60)
+    await asyncio.sleep(0.5)
+    assert sorted(pk for _, pk in graphql[6:]) == ids
+    assert sorted(pk for _, pk in legacy["list"][5:]) == ids
+    assert {action for action, _ in graphql[6:] + legacy["list"][5:]} == {"create"}
 
 
 async def test_unsubscribe_and_disconnect_leave_no_redis_group_membership(servers: tuple[str, str]) -> None:

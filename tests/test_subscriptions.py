@@ -13,13 +13,11 @@ from django.urls import path
 from strawberry.channels.testing import GraphQLWebsocketCommunicator
 
 from example_project.consumers import LegacyConsumer, books
-from example_project.demo.models import Author, Book, Tag
+from example_project.demo.models import Book
 from gql_channels import ActionConsumer
 from gql_channels.permissions import BasePermission, IsAuthenticated
 from gql_channels.testing import ActionCommunicator
 from schema import schema
-
-from .test_writes import connect, users  # noqa: F401 - fixtures: logged-in legacy clients
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

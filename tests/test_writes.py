@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.auth import AuthMiddlewareStack
-from django.contrib.auth.models import Permission
-from django.test import Client
 
-from example_project.consumers import LegacyConsumer
 from example_project.demo.models import Article, Author, Book
 from gql_channels.testing import ActionCommunicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
-APP = AuthMiddlewareStack(LegacyConsumer.as_asgi())
 DENIED = ["You do not have permission to perform this action."]
 
 
@@ -30,40 +24,6 @@ def snapshot() -> list:
         list(Book.tags.through.objects.values_list()),
         list(Author.objects.values_list()),
     ]
-
-
-@pytest.fixture
-def users(django_user_model) -> dict[str, Any]:
-    """Users for every permission case, each with a session cookie as a browser would send it."""
-    made = {
-        "user": django_user_model.objects.create_user("user", password="pw"),
-        "staff": django_user_model.objects.create_user("staff", password="pw", is_staff=True),
-        "editor": django_user_model.objects.create_user("editor", password="pw"),
-    }
-    made["editor"].user_permissions.add(
-        *Permission.objects.filter(codename__in=["add_book", "change_book", "delete_book"])
-    )
-    return made
-
-
-@pytest.fixture
-async def connect(users) -> AsyncIterator[Callable[..., Any]]:
-    """``await connect("editor")``: a legacy client logged in through AuthMiddlewareStack's session."""
-    opened: list[ActionCommunicator] = []
-
-    async def open_as(username: str | None = None) -> ActionCommunicator:
-        headers = []
-        if username:
-            browser = Client()
-            await sync_to_async(browser.force_login)(users[username])
-            headers = [(b"cookie", f"sessionid={browser.cookies['sessionid'].value}".encode())]
-        client = ActionCommunicator(APP, "/ws/", headers=headers)
-        opened.append(await client.__aenter__())
-        return client
-
-    yield open_as
-    for client in opened:
-        await client.disconnect()
 
 
 async def test_create_article_ignores_unknown_fields_and_id(client: ActionCommunicator) -> None:
