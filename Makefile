@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test graphiql bench-cursor bench-events
+.PHONY: demo test graphiql bench-cursor bench-events bench
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -42,3 +42,11 @@ bench-cursor: $(VENV)/.demo-installed
 # Event latency across two server processes on PostgreSQL + Redis (see benchmarks/).
 bench-events: $(VENV)/.test-installed
 	$(PY) benchmarks/event_latency.py --writes 300
+
+# Legacy messages through gql_channels vs rest_framework_channels 0.0.7, in-process and on uvicorn (see benchmarks/).
+$(VENV)/.bench-installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[bench]'
+	touch $@ $(VENV)/.test-installed $(VENV)/.demo-installed
+
+bench: $(VENV)/.bench-installed
+	$(PY) benchmarks/legacy_vs_drf.py

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from strawberry.extensions.runner import SchemaExtensionsRunner
 
 
+class NeedsEventLoop(RuntimeError):
+    """The operation reached an async resolver: it cannot run synchronously in a thread."""
+
+
 class LegacyContext(dict):
     """The context of legacy executions: Strawberry's Channels context, recognisably ours."""
 
@@ -113,11 +117,13 @@ def execute_sync(
     execution_context, runner, arguments = _start(
         schema, source, document, variables, context, operation_type, sync=True
     )
+    # As Strawberry's execute_sync: a QuerySet is async-iterable, and must be listed here, not streamed.
+    arguments["is_async_iterable"] = _never
     with runner.operation(), runner.executing():
         result = graphql_execute(schema._schema, document, **arguments)
         if isawaitable(result):
             getattr(result, "close", lambda: None)()  # never awaited: close the coroutine
-            raise RuntimeError(
+            raise NeedsEventLoop(
                 f"{execution_context.operation_name} has async resolvers; legacy writes run "
                 "synchronously inside a transaction."
             )
@@ -140,6 +146,10 @@ async def subscribe(
         **execution_context_class_kwargs(schema.execution_context_class),
     )
     return await result if isawaitable(result) else result
+
+
+def _never(value: Any) -> bool:
+    return False
 
 
 def deny_instead_of_failing_silently() -> None:

@@ -20,7 +20,7 @@ from strawberry import relay
 from strawberry.types.graphql import OperationType
 
 from .exceptions import APIException, NotFound, from_graphql_errors, from_operation_info
-from .execution import execute, execute_sync, subscribe
+from .execution import NeedsEventLoop, execute, execute_sync, subscribe
 from .operations import OPERATION_INFO, RESULT, Operation
 from .pagination import BasePagination, CursorPage, CursorPagination, Page
 
@@ -51,6 +51,8 @@ class BoundResource:
     pagination: BasePagination | None = None
     #: ``subscribe`` operations: on detail routes (``True``) and collection routes (``False``).
     subscriptions: dict[bool, Operation] = field(default_factory=dict)
+    #: Queries found to reach async resolvers: executed on the event loop from then on.
+    on_event_loop: set[str] = field(default_factory=set)
 
     @property
     def model(self) -> type[models.Model] | None:
@@ -221,11 +223,20 @@ class BoundResource:
         *,
         refused: tuple[type[Exception], APIException] | None = None,
     ) -> Any:
-        """Run a query; ``refused`` maps an error type raised by a resolver to the client's answer."""
-        result = await execute(
-            self.schema, operation.source, operation.document, variables, context,
-            operation_type=operation.operation_type,
-        )
+        """Run a query; ``refused`` maps an error type raised by a resolver to the client's answer.
+
+        The whole operation runs in one thread hop (Django resolvers then run synchronously, instead
+        of one hop per resolver); an operation that reaches an async resolver runs on the loop.
+        """
+        arguments = (self.schema, operation.source, operation.document, variables, context)
+        result = None
+        if operation.source not in self.on_event_loop:
+            try:
+                result = await database_sync_to_async(execute_sync)(*arguments)
+            except NeedsEventLoop:
+                self.on_event_loop.add(operation.source)
+        if result is None:
+            result = await execute(*arguments)
         if refused and result.errors and any(isinstance(e.original_error, refused[0]) for e in result.errors):
             raise refused[1]
         return self._result(operation, result)

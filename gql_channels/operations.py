@@ -285,7 +285,8 @@ def plan_list(
     field_ = schema._schema.query_type.fields[field_name]
     if kind == "offset":
         arguments = ["pagination"]
-        body = f"totalCount pageInfo {{ offset limit }} results {{ {shape.selection} }}"
+        # results first: a CountedOffsetPaginated then reads totalCount from the page's rows.
+        body = f"results {{ {shape.selection} }} totalCount pageInfo {{ offset limit }}"
     elif kind == "connection":
         arguments = ["first", "after", "last", "before"]
         count_ = "totalCount " if count and "totalCount" in _unwrap(field_.type).fields else ""

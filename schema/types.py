@@ -8,11 +8,11 @@ import strawberry
 import strawberry_django
 from strawberry import auto, relay
 from strawberry_django.mutations import mutations
-from strawberry_django.pagination import OffsetPaginated
 from strawberry_django.permissions import IsAuthenticated
 from strawberry_django.relay import DjangoCursorConnection, DjangoListConnection
 
 from example_project.demo import models
+from gql_channels.paginated import CountedOffsetPaginated
 from gql_channels.subscriptions import ModelEvent, model_events
 
 
@@ -131,9 +131,9 @@ class KeyInput:
 
 @strawberry.type
 class Query:
-    articles: OffsetPaginated[ArticleType] = strawberry_django.offset_paginated()
+    articles: CountedOffsetPaginated[ArticleType] = strawberry_django.offset_paginated()
     article: ArticleType = strawberry_django.field()
-    books: OffsetPaginated[BookType] = strawberry_django.offset_paginated()
+    books: CountedOffsetPaginated[BookType] = strawberry_django.offset_paginated()
     book: BookType = strawberry_django.field()
     authors: list[AuthorType] = strawberry_django.field()
     author: AuthorType = strawberry_django.field()
