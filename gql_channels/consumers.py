@@ -111,6 +111,14 @@ class ActionConsumer(ChannelsWSConsumer):
         # Let each subscription leave its channel-layer groups before the consumer goes.
         await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def dispatch(self, message: Any) -> None:
+        # Channels runs close_old_connections() in a thread before every message; the database
+        # work of a legacy message already runs in database_sync_to_async, which does it there.
+        if message.get("type") == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         task = asyncio.create_task(self._serve(parse_frame(text_data, bytes_data)))
         self._in_flight.add(task)

@@ -63,9 +63,24 @@ def trace() -> Iterator[list[TracedOperation]]:
         _trace.reset(token)
 
 
+class _Middleware(MiddlewareManager):
+    """The schema extensions' resolve hooks, except on plain attributes, which are read directly.
+
+    ``plain`` maps Strawberry's resolver of a field that only reads a model attribute to that
+    read (``operations._plain_reader``): most fields of a legacy page, and most of its cost.
+    """
+
+    def __init__(self, *middlewares: Any, plain: Mapping[Any, Any]) -> None:
+        super().__init__(*middlewares)
+        self.plain = plain
+
+    def get_field_resolver(self, field_resolver: Any) -> Any:
+        return self.plain.get(field_resolver) or super().get_field_resolver(field_resolver)
+
+
 def _start(
     schema: Schema, source: str, document: DocumentNode, variables: Mapping[str, Any], context: Any,
-    operation_type: OperationType, *, sync: bool,
+    operation_type: OperationType, *, sync: bool, plain: Mapping[Any, Any],
 ) -> tuple[ExecutionContext, SchemaExtensionsRunner, dict[str, Any]]:
     execution_context = ExecutionContext(
         query=source,
@@ -84,7 +99,7 @@ def _start(
         extension.execution_context = execution_context
     runner = schema.create_extensions_runner(execution_context, extensions)
     arguments = {
-        "middleware": MiddlewareManager(*(ext for ext in extensions if ext._implements_resolve())),
+        "middleware": _Middleware(*(ext for ext in extensions if ext._implements_resolve()), plain=plain),
         "variable_values": execution_context.variables,
         "context_value": context,
         "is_awaitable": optimized_is_awaitable,
@@ -95,11 +110,11 @@ def _start(
 
 async def execute(
     schema: Schema, source: str, document: DocumentNode, variables: Mapping[str, Any], context: Any,
-    *, operation_type: OperationType = OperationType.QUERY,
+    *, operation_type: OperationType = OperationType.QUERY, plain: Mapping[Any, Any] | None = None,
 ) -> ExecutionResult:
     """Execute an already parsed and validated ``document`` on the event loop."""
     execution_context, runner, arguments = _start(
-        schema, source, document, variables, context, operation_type, sync=False
+        schema, source, document, variables, context, operation_type, sync=False, plain=plain or {}
     )
     async with runner.operation(), runner.executing():
         result = graphql_execute(schema._schema, document, **arguments)
@@ -111,11 +126,11 @@ async def execute(
 
 def execute_sync(
     schema: Schema, source: str, document: DocumentNode, variables: Mapping[str, Any], context: Any,
-    *, operation_type: OperationType = OperationType.QUERY,
+    *, operation_type: OperationType = OperationType.QUERY, plain: Mapping[Any, Any] | None = None,
 ) -> ExecutionResult:
     """Execute in the calling thread, so a caller can wrap the whole operation in a transaction."""
     execution_context, runner, arguments = _start(
-        schema, source, document, variables, context, operation_type, sync=True
+        schema, source, document, variables, context, operation_type, sync=True, plain=plain or {}
     )
     # As Strawberry's execute_sync: a QuerySet is async-iterable, and must be listed here, not streamed.
     arguments["is_async_iterable"] = _never

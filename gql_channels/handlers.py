@@ -197,7 +197,7 @@ class BoundResource:
         with transaction.atomic(using=using):
             result = execute_sync(
                 self.schema, operation.source, operation.document, variables, context,
-                operation_type=operation.operation_type,
+                operation_type=operation.operation_type, plain=operation.plain_readers,
             )
             data = self._result(operation, result)
         return operation.shape.reshape(data) if operation.shape and operation.action != "destroy" else data
@@ -229,14 +229,15 @@ class BoundResource:
         of one hop per resolver); an operation that reaches an async resolver runs on the loop.
         """
         arguments = (self.schema, operation.source, operation.document, variables, context)
+        options = {"operation_type": operation.operation_type, "plain": operation.plain_readers}
         result = None
         if operation.source not in self.on_event_loop:
             try:
-                result = await database_sync_to_async(execute_sync)(*arguments)
+                result = await database_sync_to_async(execute_sync)(*arguments, **options)
             except NeedsEventLoop:
                 self.on_event_loop.add(operation.source)
         if result is None:
-            result = await execute(*arguments)
+            result = await execute(*arguments, **options)
         if refused and result.errors and any(isinstance(e.original_error, refused[0]) for e in result.errors):
             raise refused[1]
         return self._result(operation, result)

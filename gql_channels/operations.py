@@ -8,7 +8,7 @@ document text: everything a client sends travels as a variable.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
@@ -32,6 +32,7 @@ from graphql import (
 )
 from strawberry import relay
 from strawberry.types.graphql import OperationType
+from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.utils.typing import get_django_definition
 
 if TYPE_CHECKING:
@@ -75,6 +76,41 @@ def _key_converter(*, global_id: bool, as_int: bool) -> Converter:
     return _int_or_none if as_int else (lambda value: value)
 
 
+#: Scalars whose serialisation graphql-core does itself: a plain model attribute needs no resolver.
+_PLAIN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID", "DateTime", "Date", "Time", "Decimal", "UUID"})
+
+
+def _attribute_reader(name: str) -> Callable[..., Any]:
+    def read(root: Any, info: Any, **kwargs: Any) -> Any:
+        return getattr(root, name)
+
+    return read
+
+
+def _plain_reader(info: _FieldInfo, named: Any) -> Callable[..., Any] | None:
+    """A direct attribute read for a strawberry-django field that is nothing more than that.
+
+    No custom resolver, no field extension (permissions), a concrete model field without choices,
+    a scalar graphql-core serialises itself: Strawberry's per-field machinery would only read the
+    attribute, so legacy executions read it directly (see ``execution``).
+    """
+    strawberry_field = info.field.extensions.get("strawberry-definition")
+    model_field = info.model_field
+    if (
+        not isinstance(strawberry_field, StrawberryDjangoField)
+        or strawberry_field.base_resolver is not None
+        or strawberry_field.extensions
+        or model_field is None
+        or not getattr(model_field, "concrete", False)
+        or model_field.is_relation
+        or getattr(model_field, "choices", None)
+        or named.name not in _PLAIN_SCALARS
+        or info.global_id
+    ):
+        return None
+    return _attribute_reader(model_field.attname)
+
+
 @dataclass(frozen=True, slots=True)
 class ItemShape:
     """How one object of a type is selected and rendered like ``ModelSerializer(fields="__all__")``."""
@@ -86,6 +122,8 @@ class ItemShape:
     #: Legacy keys whose values need converting (ID strings to ints, relations to pks).
     converters: tuple[tuple[str, Converter], ...]
     keys: tuple[str, ...]
+    #: Strawberry's resolver of each plain attribute field -> a direct read (``_plain_reader``).
+    plain_readers: dict[Any, Callable[..., Any]] = field(default_factory=dict, compare=False)
 
     def reshape(self, item: dict[str, Any]) -> dict[str, Any]:
         """Convert one result object in place (the selection already ordered its keys)."""
@@ -178,6 +216,7 @@ def build_shape(schema: Schema, gql_type: GraphQLObjectType, fields: Sequence[st
             )
         names, explicit = list(fields), True
     parts: list[str] = []
+    plain_readers: dict[Any, Callable[..., Any]] = {}
     converters: list[tuple[str, Converter]] = []
     keys: list[str] = []
     for name in names:
@@ -194,6 +233,9 @@ def build_shape(schema: Schema, gql_type: GraphQLObjectType, fields: Sequence[st
         named = get_named_type(field_type)
         if is_leaf_type(named):
             parts.append(head)
+            reader = None if many else _plain_reader(info, named)
+            if reader is not None:
+                plain_readers[info.field.resolve] = reader
             if named.name == "ID" and not many and (info.global_id or _is_int_key(info.model_field)):
                 converters.append((name, _key_converter(global_id=info.global_id, as_int=_is_int_key(info.model_field))))
         elif isinstance(named, GraphQLObjectType):
@@ -210,7 +252,7 @@ def build_shape(schema: Schema, gql_type: GraphQLObjectType, fields: Sequence[st
         keys.append(name)
     if not parts:
         raise ImproperlyConfigured(f"`{gql_type.name}` has no field a legacy client can be sent.")
-    return ItemShape(gql_type.name, model, " ".join(parts), tuple(converters), tuple(keys))
+    return ItemShape(gql_type.name, model, " ".join(parts), tuple(converters), tuple(keys), plain_readers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +290,10 @@ class Operation:
     @property
     def not_found_detail(self) -> str:
         return self.shape.not_found_detail if self.shape else "Not found."
+
+    @property
+    def plain_readers(self) -> dict[Any, Callable[..., Any]]:
+        return self.shape.plain_readers if self.shape else {}
 
 
 def _prepare(schema: Schema, source: str) -> tuple[str, DocumentNode]:

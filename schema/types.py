@@ -13,6 +13,7 @@ from strawberry_django.relay import DjangoCursorConnection, DjangoListConnection
 
 from example_project.demo import models
 from gql_channels.paginated import CountedOffsetPaginated
+from strawberry_django.pagination import OffsetPaginated
 from gql_channels.subscriptions import ModelEvent, model_events
 
 
@@ -131,7 +132,7 @@ class KeyInput:
 
 @strawberry.type
 class Query:
-    articles: CountedOffsetPaginated[ArticleType] = strawberry_django.offset_paginated()
+    articles: OffsetPaginated[ArticleType] = strawberry_django.offset_paginated()
     article: ArticleType = strawberry_django.field()
     books: CountedOffsetPaginated[BookType] = strawberry_django.offset_paginated()
     book: BookType = strawberry_django.field()
