@@ -176,6 +176,23 @@ class Server:
                 self.process.wait(timeout=10)
 
 
+def code_state() -> tuple[str, str]:
+    """The commit and a fingerprint of uncommitted changes to the code the contenders run."""
+    def git(*command: str) -> str:
+        try:
+            return subprocess.run(["git", *command], cwd=ROOT, capture_output=True, text=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    paths = ("gql_channels", "schema", "example_project", "benchmarks/drf_app.py", "benchmarks/bench_settings.py")
+    diff = git("diff", "HEAD", "--", *paths)
+    label = git("rev-parse", "--short", "HEAD") or "unknown"
+    if diff:
+        dirty = sorted({line[6:] for line in diff.splitlines() if line.startswith("+++ b/")})
+        label += f" + uncommitted changes in {', '.join(dirty)}"
+    return label, diff
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -482,12 +499,12 @@ def verdict(value: float, target: float, above: bool = True) -> str:
     return "met" if (value >= target if above else value < target) else "MISSED"
 
 
-def report(scenarios: list[Scenario], queries: dict[str, dict[str, int]], memory: dict[str, tuple[float, float, float]], idle: int) -> list[str]:
+def report(scenarios: list[Scenario], queries: dict[str, dict[str, tuple[int, int]]], memory: dict[str, tuple[float, float, float]], idle: int) -> list[str]:
     lines = []
     width = 36
     head = f"{'scenario':{width}} {'contender':24} {'median/s':>9} {'min-max/s':>14}"
-    print("\n" + head + f"   {'ratio':>6} {'target':>7}  verdict")
-    print("-" * (len(head) + 27))
+    print("\n" + head + f"   {'ratio':>6} {'med/med':>7} {'target':>7}  verdict")
+    print("-" * (len(head) + 60))
     for scenario in scenarios:
         contenders = list(scenario.rates)
         base = {"in-process": "drf", "socket": "drf", "graphql": "plain"}[scenario.group]
@@ -495,17 +512,14 @@ def report(scenarios: list[Scenario], queries: dict[str, dict[str, int]], memory
             values = scenario.rates[who]
             label = scenario.name if index == 0 else ""
             row = f"{label:{width}} {SHORT[who]:24} {scenario.median(who):9.0f} {min(values):6.0f}-{max(values):<7.0f}"
-            if who == base:
-                target = TARGET_GRAPHQL if base == "plain" else TARGET_VS_DRF
-                ratio = scenario.ratio("gql", base)
-                row += f"   {ratio:5.2f}x {target:6.2f}x  {verdict(ratio, target)}  (gql_channels / {SHORT[base]})"
-                lines.append(f"{scenario.name}: gql_channels / {SHORT[base]} = {ratio:.2f}x (target >= {target:.2f}x) {verdict(ratio, target)}")
-            elif who == "floor":
-                ratio = scenario.ratio("gql", "floor")
-                row += f"   {ratio:5.2f}x {TARGET_VS_FLOOR:6.2f}x  {verdict(ratio, TARGET_VS_FLOOR)}  (gql_channels / floor)"
-                lines.append(f"{scenario.name}: gql_channels / floor = {ratio:.2f}x (target >= {TARGET_VS_FLOOR:.2f}x) {verdict(ratio, TARGET_VS_FLOOR)}")
+            if who in (base, "floor"):
+                target = TARGET_GRAPHQL if who == "plain" else TARGET_VS_DRF if who == "drf" else TARGET_VS_FLOOR
+                ratio = scenario.ratio("gql", who)
+                plain = scenario.median("gql") / scenario.median(who)
+                row += f"   {ratio:5.2f}x {plain:6.2f}x {target:6.2f}x  {verdict(ratio, target):6}  gql_channels / {SHORT[who]}"
+                lines.append(f"{scenario.name}: gql_channels / {SHORT[who]} = {ratio:.2f}x (target >= {target:.2f}x) {verdict(ratio, target)}")
             print(row)
-    print()
+    print("ratio: median of the per-round ratios (the verdict's); med/med: ratio of the medians\n")
     print(f"memory, {idle:,} idle legacy connections on one uvicorn process (VmRSS):")
     for who, (before, during, delta) in memory.items():
         row = f"  {SHORT[who]:24} {before:7.1f} MB -> {during:7.1f} MB: +{delta:6.1f} MB ({delta * 1024 / idle:5.1f} KB/connection)"
@@ -625,6 +639,7 @@ def main() -> None:
         sizes = Sizes(rounds=args.rounds, in_process=200, sequential=100, connections=20, per_connection=20, http=100, idle=args.idle)
     raise_fd_limit(2 * args.idle + 512)
     started = time.perf_counter()
+    label, diff = code_state()
     with tempfile.TemporaryDirectory(prefix="legacy_vs_drf-") as tmp:
         configure(Path(tmp) / "bench.sqlite3")
         seed(args.rows)
@@ -632,7 +647,7 @@ def main() -> None:
             f"seeded {args.rows:,} articles in {time.perf_counter() - started:.1f} s; {sizes.rounds} rounds, "
             f"contenders interleaved; batches: {sizes.in_process} in-process, {sizes.sequential} on one socket, "
             f"{sizes.connections}x{sizes.per_connection} concurrent, {sizes.http} GraphQL POSTs; "
-            f"{os.cpu_count()} CPUs, DEBUG={os.environ.get('DJANGO_DEBUG', '0') == '1'}\n"
+            f"{os.cpu_count()} CPUs, DEBUG={os.environ.get('DJANGO_DEBUG', '0') == '1'}\ncode: {label}\n"
         )
         scenarios, queries, memory = run(measure(sizes, args.rows, Path(tmp), args.skip_memory))
     lines = report(scenarios, queries, memory, sizes.idle)
@@ -645,6 +660,8 @@ def main() -> None:
     print(f"\ntargets: {len(lines) - len(missed)} of {len(lines)} met")
     for line in missed:
         print(f"  missed: {line}")
+    if code_state()[1] != diff:
+        print("\nWARNING: the library's code changed during the run; scenarios may have run different versions.")
     print(f"chart: {args.chart}\ntotal {time.perf_counter() - started:.0f} s")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from inspect import isawaitable
@@ -26,6 +26,7 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.schema._graphql_core import execution_context_class_kwargs
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
+from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.permissions import DjangoPermissionExtension
 
 if TYPE_CHECKING:
@@ -127,14 +128,19 @@ async def execute(
 def execute_sync(
     schema: Schema, source: str, document: DocumentNode, variables: Mapping[str, Any], context: Any,
     *, operation_type: OperationType = OperationType.QUERY, plain: Mapping[Any, Any] | None = None,
+    optimize: bool = True,
 ) -> ExecutionResult:
-    """Execute in the calling thread, so a caller can wrap the whole operation in a transaction."""
+    """Execute in the calling thread, so a caller can wrap the whole operation in a transaction.
+
+    ``optimize=False`` turns strawberry-django's optimizer off for an operation selecting only
+    plain columns, where its per-execution analysis costs more than it saves.
+    """
     execution_context, runner, arguments = _start(
         schema, source, document, variables, context, operation_type, sync=True, plain=plain or {}
     )
     # As Strawberry's execute_sync: a QuerySet is async-iterable, and must be listed here, not streamed.
     arguments["is_async_iterable"] = _never
-    with runner.operation(), runner.executing():
+    with runner.operation(), runner.executing(), nullcontext() if optimize else DjangoOptimizerExtension.disabled():
         result = graphql_execute(schema._schema, document, **arguments)
         if isawaitable(result):
             getattr(result, "close", lambda: None)()  # never awaited: close the coroutine

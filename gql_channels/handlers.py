@@ -233,7 +233,9 @@ class BoundResource:
         result = None
         if operation.source not in self.on_event_loop:
             try:
-                result = await database_sync_to_async(execute_sync)(*arguments, **options)
+                result = await database_sync_to_async(execute_sync)(
+                    *arguments, **options, optimize=operation.needs_optimizer
+                )
             except NeedsEventLoop:
                 self.on_event_loop.add(operation.source)
         if result is None:

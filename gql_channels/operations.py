@@ -295,6 +295,11 @@ class Operation:
     def plain_readers(self) -> dict[Any, Callable[..., Any]]:
         return self.shape.plain_readers if self.shape else {}
 
+    @property
+    def needs_optimizer(self) -> bool:
+        """Only relations and computed fields gain from strawberry-django's optimizer; plain columns do not."""
+        return self.shape is None or len(self.shape.plain_readers) < len(self.shape.keys)
+
 
 def _prepare(schema: Schema, source: str) -> tuple[str, DocumentNode]:
     """Parse and validate a generated document once; return it printed and parsed."""
