@@ -18,7 +18,7 @@ from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from graphql import DocumentNode, ExecutionResult
+from graphql import DocumentNode, ExecutionResult, get_named_type
 from graphql import execute as graphql_execute
 from graphql import subscribe as graphql_subscribe
 from graphql.execution.middleware import MiddlewareManager
@@ -64,19 +64,31 @@ def trace() -> Iterator[list[TracedOperation]]:
         _trace.reset(token)
 
 
-class _Middleware(MiddlewareManager):
-    """The schema extensions' resolve hooks, except on plain attributes, which are read directly.
+@functools.cache
+def _plain_executor(base: type) -> type:
+    """The schema's graphql-core executor, reading plain model attributes directly.
 
     ``plain`` maps Strawberry's resolver of a field that only reads a model attribute to that
-    read (``operations._plain_reader``): most fields of a legacy page, and most of its cost.
+    read (``operations._plain_reader``). Most fields of a legacy page are such fields, and
+    resolving each through Strawberry's wrappers, the extensions' hooks and graphql-core's
+    completion was most of a page's cost. ``None`` still takes the full path (null checks).
     """
 
-    def __init__(self, *middlewares: Any, plain: Mapping[Any, Any]) -> None:
-        super().__init__(*middlewares)
-        self.plain = plain
+    class PlainAttributeExecutor(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, plain: Mapping[Any, Any], **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.plain = plain
 
-    def get_field_resolver(self, field_resolver: Any) -> Any:
-        return self.plain.get(field_resolver) or super().get_field_resolver(field_resolver)
+        def execute_field(self, parent_type: Any, source: Any, field_details_list: Any, *args: Any) -> Any:
+            field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
+            read = self.plain.get(field_def.resolve) if field_def is not None else None
+            if read is not None:
+                value = read(source, None)
+                if value is not None:
+                    return get_named_type(field_def.type).serialize(value)
+            return super().execute_field(parent_type, source, field_details_list, *args)
+
+    return PlainAttributeExecutor
 
 
 def _start(
@@ -100,11 +112,12 @@ def _start(
         extension.execution_context = execution_context
     runner = schema.create_extensions_runner(execution_context, extensions)
     arguments = {
-        "middleware": _Middleware(*(ext for ext in extensions if ext._implements_resolve()), plain=plain),
+        "middleware": MiddlewareManager(*(ext for ext in extensions if ext._implements_resolve())),
         "variable_values": execution_context.variables,
         "context_value": context,
         "is_awaitable": optimized_is_awaitable,
-        **execution_context_class_kwargs(schema.execution_context_class),
+        "executor_class": _plain_executor(schema.execution_context_class),
+        "plain": plain,
     }
     return execution_context, runner, arguments
 

@@ -198,6 +198,7 @@ class BoundResource:
             result = execute_sync(
                 self.schema, operation.source, operation.document, variables, context,
                 operation_type=operation.operation_type, plain=operation.plain_readers,
+                optimize=operation.needs_optimizer,
             )
             data = self._result(operation, result)
         return operation.shape.reshape(data) if operation.shape and operation.action != "destroy" else data
