@@ -47,9 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = "benchmarks.bench_settings"
 PAGE = 4
 LIST_ROUTE = f"test_child_route/?page={PAGE}"
-PAGE_QUERY = "{ articles(pagination: {offset: %d, limit: 10}) { totalCount results { id title content } } }" % (
-    (PAGE - 1) * 10
-)
+PAGE_QUERY = f"{{ articles(pagination: {{offset: {(PAGE - 1) * 10}, limit: 10}}) {{ totalCount results {{ id title content }} }} }}"
 SHORT = {"gql": "gql_channels", "drf": "rest_framework_channels", "floor": "floor", "plain": "plain Strawberry"}
 
 #: Targets of the issue: gql_channels/rest_framework_channels, gql_channels/floor,

@@ -8,7 +8,6 @@ their values, sent as variables, and bad values are refused in django-filter's (
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as attribute
@@ -38,14 +37,13 @@ from strawberry_django.filters import lookup_name_conversion_map
 from strawberry_django.utils.typing import get_django_definition
 
 from .exceptions import ValidationError
+from .inputs import INT_MAX, INT_MIN, INT_TAIL
 
 if TYPE_CHECKING:
     from strawberry import Schema
 
 Coercer = Callable[[str], Any]
 
-_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
-_INT_TAIL = re.compile(r"\.0*\s*$")  # Django's IntegerField: "12.0" is a whole number, "12.5" is not
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 _LOGICAL = {"AND", "OR", "NOT", "DISTINCT"}  # how strawberry-django filters combine: not fields to name
 _NOT_A_CHOICE = "Select a valid choice. That choice is not one of the available choices."
@@ -70,9 +68,9 @@ def _parse(parse: Callable[[str], Any], message: str, value: str) -> Any:
 
 def _scalar(type_: GraphQLScalarType, value: str) -> Any:
     if type_.name == "Int":
-        number = int(_INT_TAIL.sub("", value))
-        if not _INT_MIN <= number <= _INT_MAX:  # GraphQL Int is 32-bit: refuse per parameter, not per operation
-            bound, limit = ("less", _INT_MAX) if number > 0 else ("greater", _INT_MIN)
+        number = int(INT_TAIL.sub("", value))
+        if not INT_MIN <= number <= INT_MAX:  # GraphQL Int is 32-bit: refuse per parameter, not per operation
+            bound, limit = ("less", INT_MAX) if number > 0 else ("greater", INT_MIN)
             raise _Invalid(f"Ensure this value is {bound} than or equal to {limit}.")
         return number
     if type_.name in ("Float", "Decimal"):

@@ -40,9 +40,11 @@ if TYPE_CHECKING:
 
 Coercer = Callable[[Any], Any]
 
-_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+#: GraphQL ``Int`` is 32-bit: larger values are refused per field, not per operation.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 _MAX_STRING_LENGTH = 1000  # DRF's guard against huge numeric strings
-_INT_TAIL = re.compile(r"\.0*\s*$")  # DRF IntegerField: "12.0" is an integer, "12.5" is not
+#: DRF and Django integer fields: "12.0" is an integer, "12.5" is not.
+INT_TAIL = re.compile(r"\.0*\s*$")
 _TRUE = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1}
 _FALSE = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0}
 _NULLS = {"null", "Null", "NULL", ""}
@@ -63,14 +65,14 @@ def _int(value: Any) -> int:
     if isinstance(value, str) and len(value) > _MAX_STRING_LENGTH:
         raise _Invalid("String value too large.")
     try:
-        number = int(_INT_TAIL.sub("", str(value)))
+        number = int(INT_TAIL.sub("", str(value)))
     except ValueError:
         raise _Invalid("A valid integer is required.") from None
     # GraphQL Int is 32-bit: refuse here, in DRF's words, rather than fail the whole operation.
-    if number > _INT_MAX:
-        raise _Invalid(f"Ensure this value is less than or equal to {_INT_MAX}.")
-    if number < _INT_MIN:
-        raise _Invalid(f"Ensure this value is greater than or equal to {_INT_MIN}.")
+    if number > INT_MAX:
+        raise _Invalid(f"Ensure this value is less than or equal to {INT_MAX}.")
+    if number < INT_MIN:
+        raise _Invalid(f"Ensure this value is greater than or equal to {INT_MIN}.")
     return number
 
 

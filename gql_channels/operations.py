@@ -7,8 +7,9 @@ document text: everything a client sends travels as a variable.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
@@ -123,7 +124,7 @@ class ItemShape:
     converters: tuple[tuple[str, Converter], ...]
     keys: tuple[str, ...]
     #: Strawberry's resolver of each plain attribute field -> a direct read (``_plain_reader``).
-    plain_readers: dict[Any, Callable[..., Any]] = field(default_factory=dict, compare=False)
+    plain_readers: dict[Any, Callable[..., Any]] = dataclasses.field(default_factory=dict, compare=False)
 
     def reshape(self, item: dict[str, Any]) -> dict[str, Any]:
         """Convert one result object in place (the selection already ordered its keys)."""

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from channels.auth import AuthMiddleware
+from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.contrib.auth.models import AnonymousUser
-from channels.routing import ProtocolTypeRouter, URLRouter
 from django.urls import re_path
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL

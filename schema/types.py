@@ -8,12 +8,12 @@ import strawberry
 import strawberry_django
 from strawberry import auto, relay
 from strawberry_django.mutations import mutations
+from strawberry_django.pagination import OffsetPaginated
 from strawberry_django.permissions import IsAuthenticated
 from strawberry_django.relay import DjangoCursorConnection, DjangoListConnection
 
 from example_project.demo import models
 from gql_channels.paginated import CountedOffsetPaginated
-from strawberry_django.pagination import OffsetPaginated
 from gql_channels.subscriptions import ModelEvent, model_events
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from typing import Any
 
+import pytest
 from django.db.backends.utils import CursorWrapper
 
 from example_project.demo.models import Author, Book, Tag
