@@ -22,7 +22,7 @@ from .exceptions import (
 from .execution import LegacyContext, deny_instead_of_failing_silently
 from .handlers import SUBSCRIPTION_ACTIONS, BoundResource
 from .operations import RESULT
-from .permissions import AllowAny, BasePermission, check_connect, check_permissions
+from .permissions import AllowAny, PermissionClass, check_connect, check_permissions
 from .protocol import MISSING, LegacyRequest, build_reply, encode_reply, parse_frame
 from .resources import Resource
 from .routing import RouteMatch, RouteTable
@@ -70,7 +70,7 @@ class ActionConsumer(ChannelsWSConsumer):
     routepatterns: Sequence[URLPattern | URLResolver] = ()
     #: Checked for every action (``has_permission``) and at the handshake (``can_connect``),
     #: before the resource's own ``permission_classes``.
-    permission_classes: Sequence[type[BasePermission]] = (AllowAny,)
+    permission_classes: Sequence[PermissionClass] = (AllowAny,)
     compiled_routes: CompiledRoutes | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

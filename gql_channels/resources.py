@@ -49,7 +49,7 @@ from .settings import gql_channels_settings
 if TYPE_CHECKING:
     from strawberry import Schema
 
-    from .permissions import BasePermission
+    from .permissions import PermissionClass
 
 #: strawberry-django's name prefixes for the CUD mutations of a type.
 _MUTATION_PREFIXES = {"create": "create", "update": "update", "destroy": "delete"}
@@ -155,6 +155,12 @@ class Resource:
 
     ``path("articles/", Resource(list="articles", pagination_class=ArticlePagination))``
     answers ``{"action": "list", "route": "articles/?page=2"}`` from the ``articles`` field.
+
+    ``list``/``retrieve`` name Query fields, ``create``/``update``/``destroy`` Mutation fields,
+    ``subscribe``/``subscribe_list`` Subscription fields (one object by pk; a filtered list);
+    ``actions`` maps custom action names to documents. ``fields`` restricts and orders what is
+    rendered; ``permission_classes`` add to the consumer's; ``ordering_param`` is the query
+    parameter carrying the ordering (DRF's ``OrderingFilter.ordering_param``).
     """
 
     def __init__(
@@ -168,7 +174,7 @@ class Resource:
         pagination_class: type[BasePagination] | None = None,
         fields: Sequence[str] | None = None,
         lookup_url_kwarg: str = "pk",
-        permission_classes: Sequence[type[BasePermission]] = (),
+        permission_classes: Sequence[PermissionClass] = (),
         actions: Mapping[str, str | Action] | None = None,
         subscribe: str | None = None,
         subscribe_list: str | None = None,
