@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +27,8 @@ from .permissions import AllowAny, PermissionClass, check_connect, check_permiss
 from .protocol import MISSING, LegacyRequest, build_reply, encode_reply, parse_frame
 from .resources import Resource
 from .routing import RouteMatch, RouteTable
+
+logger = logging.getLogger("gql_channels")
 
 #: Channel-layer message type of a custom action's broadcast reply.
 BROADCAST_TYPE = "gql_channels.broadcast"
@@ -122,7 +125,13 @@ class ActionConsumer(ChannelsWSConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         task = asyncio.create_task(self._serve(parse_frame(text_data, bytes_data)))
         self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
+        task.add_done_callback(self._served)
+
+    def _served(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # handle() answers every error; what is left is the socket going away under the reply.
+            logger.debug("A legacy reply could not be sent", exc_info=task.exception())
 
     async def _serve(self, request: LegacyRequest) -> None:
         reply = await self.handle(request)

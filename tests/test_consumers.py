@@ -257,3 +257,21 @@ async def test_can_connect_false_rejects_the_handshake(transactional_db) -> None
     connected, _ = await communicator.connect()
     assert not connected
     await communicator.disconnect()
+
+
+async def test_a_reply_that_cannot_be_sent_is_logged_not_raised(transactional_db, articles, caplog) -> None:
+    import asyncio
+    import logging
+
+    from example_project.consumers import LegacyConsumer
+
+    class Vanishing(LegacyConsumer):
+        async def send_reply(self, reply):
+            raise ConnectionError("the socket went away")
+
+    async with ActionCommunicator(Vanishing.as_asgi(), "/ws/") as client:
+        with caplog.at_level(logging.DEBUG, logger="gql_channels"):
+            await client.send_json_to({"action": "list", "route": "test_child_route/"})
+            assert await client.receive_nothing(timeout=0.3)
+            await asyncio.sleep(0.05)
+        assert "A legacy reply could not be sent" in caplog.text
