@@ -17,6 +17,7 @@ from .exceptions import (
     MethodNotAllowed,
     NotFound,
     PermissionDenied,
+    Throttled,
     exception_handler,
     from_graphql_errors,
 )
@@ -27,6 +28,7 @@ from .permissions import AllowAny, PermissionClass, check_connect, check_permiss
 from .protocol import MISSING, LegacyRequest, build_reply, encode_reply, parse_frame
 from .resources import Resource
 from .routing import RouteMatch, RouteTable
+from .settings import gql_channels_settings
 
 logger = logging.getLogger("gql_channels")
 
@@ -123,7 +125,18 @@ class ActionConsumer(ChannelsWSConsumer):
             await super().dispatch(message)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        task = asyncio.create_task(self._serve(parse_frame(text_data, bytes_data)))
+        limits = gql_channels_settings()
+        frame = text_data if text_data is not None else bytes_data or b""
+        size = len(frame) if isinstance(frame, bytes) or len(frame) * 4 <= limits["MAX_FRAME_SIZE"] else len(frame.encode())
+        if size > limits["MAX_FRAME_SIZE"]:
+            await self.close(code=1009)  # "message too big": no envelope can answer a frame not read
+            return
+        request = parse_frame(text_data, bytes_data, max_depth=limits["MAX_JSON_DEPTH"])
+        if len(self._in_flight) >= limits["MAX_IN_FLIGHT"]:
+            detail = f"More than {limits['MAX_IN_FLIGHT']} messages in flight on this connection."
+            await self.send_reply(build_reply(request, status=429, errors=exception_handler(Throttled(detail))[1]))
+            return
+        task = asyncio.create_task(self._serve(request))
         self._in_flight.add(task)
         task.add_done_callback(self._served)
 
@@ -200,6 +213,9 @@ class ActionConsumer(ChannelsWSConsumer):
             return 204, None
         read = "retrieve" if binding.resource.lookup_url_kwarg in match.kwargs else "list"
         await check_permissions(permissions, self.scope, read, binding)
+        most = gql_channels_settings()["MAX_SUBSCRIPTIONS"]
+        if key not in self._subscriptions and len(self._subscriptions) >= most:
+            raise Throttled(f"More than {most} subscriptions on this connection.")
         context = await self.get_context()
         joined: list[asyncio.Event] = []
         parts = []

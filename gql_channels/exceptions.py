@@ -66,6 +66,12 @@ class MethodNotAllowed(APIException):
         super().__init__(self.default_detail.format(action=action) if detail is None else detail, code)
 
 
+class Throttled(APIException):
+    status_code = 429
+    default_detail = "Request was throttled."
+    default_code = "throttled"
+
+
 #: Errors rest_framework_channels sent as a bare string rather than ``{"detail": ...}``.
 _BARE_DETAIL = (MethodNotAllowed, PermissionDenied)
 

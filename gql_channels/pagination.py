@@ -67,6 +67,11 @@ def schema_limit_cap() -> int | None:
     return strawberry_django_settings()["PAGINATION_MAX_LIMIT"]
 
 
+def _hard_limit(size: int) -> int:
+    """No page is larger than ``GQL_CHANNELS["MAX_PAGE_SIZE"]``, whatever a class allows."""
+    return min(size, gql_channels_settings()["MAX_PAGE_SIZE"])
+
+
 def _page_size_setting(owner: object) -> int:
     page_size = gql_channels_settings()["PAGE_SIZE"]
     if not page_size:
@@ -131,10 +136,10 @@ class PageSizeMixin:
         cutoff = self.max_page_size or self.limit_cap()
         if self.page_size_query_param and self.page_size_query_param in params:
             try:
-                return _positive_int(params[self.page_size_query_param][-1], strict=True, cutoff=cutoff)
+                return _hard_limit(_positive_int(params[self.page_size_query_param][-1], strict=True, cutoff=cutoff))
             except ValueError:
                 pass
-        return self.get_default_page_size()
+        return _hard_limit(self.get_default_page_size())
 
 
 class PageNumberPagination(PageSizeMixin, WindowPagination):
@@ -212,10 +217,10 @@ class LimitOffsetPagination(WindowPagination):
         if self.limit_query_param in params:
             try:
                 cutoff = self.max_limit or self.limit_cap()
-                return _positive_int(params[self.limit_query_param][-1], strict=True, cutoff=cutoff)
+                return _hard_limit(_positive_int(params[self.limit_query_param][-1], strict=True, cutoff=cutoff))
             except ValueError:
                 pass
-        return self.get_default_limit()
+        return _hard_limit(self.get_default_limit())
 
     def get_offset(self, params: QueryParams) -> int:
         try:

@@ -42,7 +42,19 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def parse_frame(text_data: str | None, bytes_data: bytes | None = None) -> LegacyRequest:
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests containers more than ``limit`` deep (iterative: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return False
+
+
+def parse_frame(text_data: str | None, bytes_data: bytes | None = None, *, max_depth: int | None = None) -> LegacyRequest:
     """Turn one WebSocket frame into a ``LegacyRequest``; never raises.
 
     The old library closed the connection on a bad frame; here every frame yields a request
@@ -60,7 +72,11 @@ def parse_frame(text_data: str | None, bytes_data: bytes | None = None) -> Legac
     if not isinstance(message, dict):
         kind = _JSON_TYPE_NAMES.get(type(message), type(message).__name__)
         return LegacyRequest(None, "", problem=ParseError(f"Expected a JSON object, got {kind}."))
-    return _from_message(message)
+    request = _from_message(message)
+    if max_depth is not None and request.problem is None and _deeper_than(message, max_depth):
+        problem = ParseError(f"JSON nested deeper than {max_depth} levels.")
+        return LegacyRequest(request.action, request.route, request_id=request.request_id, problem=problem)
+    return request
 
 
 def _from_message(message: dict[str, Any]) -> LegacyRequest:

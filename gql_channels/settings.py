@@ -27,6 +27,16 @@ class GqlChannelsSettings(TypedDict):
     #: Dotted path of the project's ``ActionConsumer`` subclass: the default consumer of the
     #: ``gql_channels_routes``/``_translate``/``_asyncapi`` commands.
     CONSUMER: str | None
+    #: Largest legacy frame accepted, in bytes; a larger one closes the connection with 1009.
+    MAX_FRAME_SIZE: int
+    #: Deepest JSON nesting of a legacy message; deeper is answered 400.
+    MAX_JSON_DEPTH: int
+    #: Messages of one connection served at once; more are answered 429 until some finish.
+    MAX_IN_FLIGHT: int
+    #: Largest page any pagination class serves, whatever it allows.
+    MAX_PAGE_SIZE: int
+    #: Live ``subscribe`` s per connection; more are answered 429.
+    MAX_SUBSCRIPTIONS: int
     #: Seconds between writes of the legacy usage counters to ``RouteUsage``
     #: (``gql_channels_usage``); ``None`` turns usage recording off.
     USAGE_FLUSH_INTERVAL: float | None
@@ -37,6 +47,11 @@ DEFAULTS = GqlChannelsSettings(
     PAGE_SIZE=None,
     GRAPHIQL_ASSETS_DIR=Path(sys.prefix) / "share" / "gql_channels" / "graphiql",
     CONSUMER=None,
+    MAX_FRAME_SIZE=1024 * 1024,
+    MAX_JSON_DEPTH=32,
+    MAX_IN_FLIGHT=100,
+    MAX_PAGE_SIZE=1000,
+    MAX_SUBSCRIPTIONS=100,
     USAGE_FLUSH_INTERVAL=10,
 )
 

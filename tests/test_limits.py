@@ -1,0 +1,75 @@
+"""Limits on what one legacy connection may send, each answered clearly (GQL_CHANNELS settings)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import override_settings
+
+from example_project.consumers import LegacyConsumer
+from gql_channels.protocol import parse_frame
+from gql_channels.testing import ActionCommunicator
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_a_frame_over_the_limit_closes_with_1009(articles) -> None:
+    with override_settings(GQL_CHANNELS={"MAX_FRAME_SIZE": 1000}):
+        async with ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/") as client:
+            ok = await client.request("list", "test_child_route/", {"pad": "x" * 800})
+            assert ok["status"] == 200
+            await client.send_to(text_data=json.dumps({"action": "list", "route": "é" * 600}))
+            assert await client.receive_output(timeout=2) == {"type": "websocket.close", "code": 1009}
+
+
+def test_json_nested_deeper_than_the_limit_is_a_400() -> None:
+    deep = {"action": "list", "route": "x/", "request_id": 3, "data": [[[["too deep"]]]]}
+    request = parse_frame(json.dumps(deep), max_depth=4)
+    assert request.problem is not None and request.problem.status_code == 400
+    assert request.problem.detail == "JSON nested deeper than 4 levels."
+    assert (request.action, request.route, request.request_id) == ("list", "x/", 3)
+    assert parse_frame(json.dumps(deep), max_depth=5).problem is None
+
+
+async def test_deep_json_through_the_consumer(articles) -> None:
+    async with ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/") as client:
+        nested: list = []
+        for _ in range(40):
+            nested = [nested]
+        reply = await client.request("list", "test_child_route/", nested)
+        assert reply["status"] == 400 and reply["errors"] == [{"detail": "JSON nested deeper than 32 levels."}]
+        assert (await client.request("list", "test_child_route/"))["status"] == 200
+
+
+async def test_messages_beyond_the_in_flight_limit_are_answered_429(articles) -> None:
+    with override_settings(GQL_CHANNELS={"MAX_IN_FLIGHT": 2}):
+        async with ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/") as client:
+            for n in range(6):
+                await client.send_json_to({"action": "list", "route": "test_child_route/", "request_id": n})
+            replies = [await client.receive_json_from(timeout=5) for _ in range(6)]
+            throttled = [r for r in replies if r["status"] == 429]
+            assert throttled and all(r["errors"] == [{"detail": "More than 2 messages in flight on this connection."}] for r in throttled)
+            assert sorted(r["request_id"] for r in replies) == list(range(6))
+            assert (await client.request("list", "test_child_route/"))["status"] == 200
+
+
+async def test_no_page_is_larger_than_max_page_size(articles) -> None:
+    with override_settings(GQL_CHANNELS={"MAX_PAGE_SIZE": 7}):
+        async with ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/") as client:
+            page = await client.request("list", "test_child_route/?page_size=50&page=2")
+            assert len(page["data"]["results"]) == 7 and page["data"]["results"][0]["title"] == "Title8"
+            window = await client.request("list", "offset/articles/?limit=40")
+            assert len(window["data"]["results"]) == 7 and window["data"]["next"] == "offset/articles/?limit=7&offset=7"
+
+
+async def test_subscriptions_beyond_the_limit_are_answered_429(library) -> None:
+    with override_settings(GQL_CHANNELS={"MAX_SUBSCRIPTIONS": 2}):
+        async with ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/") as client:
+            books = library["books"]
+            assert (await client.request("subscribe", f"books/{books[0].id}/", request_id=1))["status"] == 201
+            assert (await client.request("subscribe", f"books/{books[1].id}/", request_id=2))["status"] == 201
+            again = await client.request("subscribe", f"books/{books[1].id}/", request_id=2)
+            assert again["status"] == 201  # the same subscription, replaced
+            refused = await client.request("subscribe", f"books/{books[2].id}/", request_id=3)
+            assert refused["status"] == 429 and refused["errors"] == [{"detail": "More than 2 subscriptions on this connection."}]
