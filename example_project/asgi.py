@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_project.settings")
@@ -13,4 +14,6 @@ from example_project.consumers import LegacyConsumer  # noqa: E402
 from gql_channels.routers import GqlChannelsRouter  # noqa: E402 - needs Django set up
 from schema import schema  # noqa: E402
 
-application = GqlChannelsRouter(schema, LegacyConsumer, django_application=django_application)
+application = GqlChannelsRouter(
+    schema, LegacyConsumer, django_application=django_application, graphiql=settings.GRAPHIQL
+)

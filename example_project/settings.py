@@ -72,6 +72,10 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
 
+# GraphiQL and schema introspection: on for the demo, off when DJANGO_DEBUG=0 (production).
+GRAPHIQL = DEBUG
+GRAPHQL_INTROSPECTION = DEBUG
+
 GQL_CHANNELS = {
     # The default consumer of the gql_channels_routes / _translate / _asyncapi commands.
     "CONSUMER": "example_project.consumers.LegacyConsumer",

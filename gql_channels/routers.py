@@ -14,7 +14,9 @@ from typing import Any
 
 from channels.auth import AuthMiddleware
 from channels.routing import ProtocolTypeRouter, URLRouter
+from channels.security.websocket import OriginValidator
 from channels.sessions import CookieMiddleware, SessionMiddleware
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.urls import re_path
 from strawberry.channels import GraphQLWSConsumer
@@ -43,6 +45,23 @@ class SessionAuthMiddleware(AuthMiddleware):
 def AuthMiddlewareStack(inner: Any) -> Any:  # noqa: N802 - Channels' name for the same stack
     """Channels' ``AuthMiddlewareStack`` with ``SessionAuthMiddleware``."""
     return CookieMiddleware(SessionMiddleware(SessionAuthMiddleware(inner)))
+
+
+class BrowserOriginValidator(OriginValidator):
+    """Channels' ``OriginValidator``, letting through clients that send no ``Origin``.
+
+    Cross-site WebSocket hijacking is a browser attack, and browsers always send ``Origin``;
+    legacy clients written with a plain WebSocket library usually send none and must still connect.
+    """
+
+    def valid_origin(self, parsed_origin: Any) -> bool:
+        return parsed_origin is None or super().valid_origin(parsed_origin)
+
+
+def AllowedHostsOriginValidator(application: Any) -> BrowserOriginValidator:  # noqa: N802 - Channels' name
+    """Refuse WebSocket handshakes from browser pages of hosts outside ``ALLOWED_HOSTS``."""
+    allowed = settings.ALLOWED_HOSTS or (["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
+    return BrowserOriginValidator(application, allowed)
 
 
 class SubprotocolRouter:
@@ -74,7 +93,9 @@ class GqlChannelsRouter(ProtocolTypeRouter):
     serves GraphQL over HTTP (GET and POST, GraphiQL in a browser) and over WebSocket at
     ``/graphql/``, and the legacy protocol at ``/ws/`` (and at ``/graphql/`` for clients
     offering no GraphQL subprotocol). Connections pass through Channels'
-    ``AuthMiddlewareStack`` so resolvers see ``scope["user"]`` on every route.
+    ``AuthMiddlewareStack`` so resolvers see ``scope["user"]`` on every route, and WebSocket
+    handshakes from browser pages of other hosts than ``ALLOWED_HOSTS`` are refused.
+    GraphiQL is served only with ``graphiql=True``.
     """
 
     def __init__(
@@ -85,29 +106,32 @@ class GqlChannelsRouter(ProtocolTypeRouter):
         django_application: Any = None,
         graphql_path: str = "graphql/",
         legacy_path: str = "ws/",
-        graphiql: bool = True,
+        graphiql: bool = False,
     ) -> None:
         legacy_app = legacy_consumer.as_asgi(schema=schema)  # binds once, reused for both paths
         graphql_ws = GraphQLWSConsumer.as_asgi(schema=schema, subscription_protocols=GRAPHQL_SUBPROTOCOLS)
         prefix = graphql_path.strip("/")
         http_routes = [
-            re_path(rf"^{re.escape(prefix)}/assets/(?P<name>[^/]+)$", GraphiQLAssets()),
             re_path(
                 _route(graphql_path),
                 GraphiQLHTTPConsumer.as_asgi(schema=schema, graphql_ide="graphiql" if graphiql else None),
             ),
         ]
+        if graphiql:
+            http_routes.insert(0, re_path(rf"^{re.escape(prefix)}/assets/(?P<name>[^/]+)$", GraphiQLAssets()))
         if django_application is not None:
             http_routes.append(re_path(r"^", django_application))
         super().__init__(
             {
                 "http": AuthMiddlewareStack(URLRouter(http_routes)),
-                "websocket": AuthMiddlewareStack(
-                    URLRouter(
-                        [
-                            re_path(_route(legacy_path), legacy_app),
-                            re_path(_route(graphql_path), SubprotocolRouter(graphql_ws, legacy_app)),
-                        ]
+                "websocket": AllowedHostsOriginValidator(
+                    AuthMiddlewareStack(
+                        URLRouter(
+                            [
+                                re_path(_route(legacy_path), legacy_app),
+                                re_path(_route(graphql_path), SubprotocolRouter(graphql_ws, legacy_app)),
+                            ]
+                        )
                     )
                 ),
             }

@@ -1,15 +1,32 @@
-"""Build the example's ``strawberry.Schema``."""
+"""Build the example's ``strawberry.Schema``, hardened for clients on the internet."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import strawberry
+from django.conf import settings
+from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from .types import Mutation, Query, Subscription
 
-schema = strawberry.Schema(
-    query=Query,
-    mutation=Mutation,
-    subscription=Subscription,
-    extensions=[DjangoOptimizerExtension],
-)
+
+def build_schema(*, introspection: bool) -> strawberry.Schema:
+    """The schema, with limits on what a direct GraphQL client may ask.
+
+    The legacy binding's own documents are generated, parsed and validated once, and never go
+    through these limits (they run from execution on).
+    """
+    extensions = [
+        DjangoOptimizerExtension,
+        partial(QueryDepthLimiter, max_depth=10),
+        partial(MaxTokensLimiter, max_token_count=2000),
+        partial(MaxAliasesLimiter, max_alias_count=30),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+
+
+schema = build_schema(introspection=getattr(settings, "GRAPHQL_INTROSPECTION", False))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import HttpCommunicator, WebsocketCommunicator
@@ -56,3 +58,46 @@ async def test_graphql_http_sees_the_session_user(django_user_model, library) ->
     signed_in = HttpCommunicator(APP, "POST", "/graphql/", body=query, headers=headers + cookie)
     response = await signed_in.get_response()
     assert response["status"] == 200 and b'"name":"fiction"' in response["body"]
+
+
+@pytest.mark.parametrize(
+    ("path", "subprotocols"), [("/ws/", None), ("/graphql/", None), ("/graphql/", ["graphql-transport-ws"])]
+)
+async def test_origin_is_checked_on_every_websocket_route(path: str, subprotocols) -> None:
+    for origin, allowed in ((b"http://evil.example", False), (b"http://127.0.0.1:8000", True), (None, True)):
+        headers = [(b"host", b"127.0.0.1:8000"), *([(b"origin", origin)] if origin else [])]
+        client = WebsocketCommunicator(APP, path, headers=headers, subprotocols=subprotocols)
+        connected, _ = await client.connect()
+        assert connected is allowed, (path, origin)
+        await client.disconnect()
+
+
+async def test_graphiql_is_served_only_when_asked() -> None:
+    page = [(b"accept", b"text/html")]
+    off = await HttpCommunicator(APP, "GET", "/graphql/", headers=page).get_response()
+    assert b"graphiql" not in off["body"].lower()
+    with pytest.raises(ValueError, match="No route found"):  # no asset route; a project's Django app 404s it
+        await HttpCommunicator(APP, "GET", "/graphql/assets/init.js").get_response()
+    with_ide = GqlChannelsRouter(schema, LegacyConsumer, graphiql=True)
+    on = await HttpCommunicator(with_ide, "GET", "/graphql/", headers=page).get_response()
+    assert on["status"] in (200, 503) and b"gql_channels GraphiQL" in on["body"]
+
+
+async def test_introspection_off_is_off_on_http_and_websocket() -> None:
+    from schema.api import build_schema
+
+    closed = GqlChannelsRouter(build_schema(introspection=False), LegacyConsumer)
+    query = b'{"query": "{ __schema { queryType { name } } }"}'
+    http = HttpCommunicator(closed, "POST", "/graphql/", body=query, headers=[(b"content-type", b"application/json")])
+    body = (await http.get_response())["body"]
+    assert b"introspection" in body.lower() and b'"queryType"' not in body
+    client = WebsocketCommunicator(closed, "/graphql/", subprotocols=["graphql-transport-ws"])
+    await client.connect()
+    await client.send_json_to({"type": "connection_init"})
+    await client.receive_json_from()
+    await client.send_json_to({"type": "subscribe", "id": "1", "payload": {"query": "{ __schema { queryType { name } } }"}})
+    reply = await client.receive_json_from()
+    assert reply["type"] == "error" and "introspection" in json.dumps(reply).lower()
+    await client.disconnect()
+    async with ActionCommunicator(closed, "/ws/") as legacy:  # legacy routes have no introspection at all
+        assert (await legacy.request("list", "__schema/"))["status"] == 405
