@@ -17,6 +17,7 @@ from .exceptions import (
     MethodNotAllowed,
     NotFound,
     PermissionDenied,
+    ServiceUnavailable,
     Throttled,
     exception_handler,
     from_graphql_errors,
@@ -102,6 +103,28 @@ class ActionConsumer(ChannelsWSConsumer):
         self._send_lock = asyncio.Lock()
         #: Live ``subscribe`` s, by (route, request_id), each pushing events from its own task.
         self._subscriptions: dict[tuple[str, Any], asyncio.Task[None]] = {}
+
+    @property
+    def channel_receive(self) -> Any:
+        """The channel layer's receive, made to outlive the layer's outages (Redis restarting)."""
+        return self._receive_from_layer
+
+    @channel_receive.setter
+    def channel_receive(self, receive: Any) -> None:
+        # Channels sets this once per connection; a failing receive would end the connection.
+        self._layer_receive = receive
+
+    async def _receive_from_layer(self) -> Any:
+        delay = 0.1
+        while True:
+            try:
+                return await self._layer_receive()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the layer is down: wait for it, keep serving reads
+                logger.warning("The channel layer is unavailable; retrying in %.1f s", delay, exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def connect(self) -> None:
         if await check_connect(self.permission_classes, self.scope):
@@ -234,7 +257,11 @@ class ActionConsumer(ChannelsWSConsumer):
             ready.cancel()
             task.cancel()
             failure = task.exception() if task.done() and not task.cancelled() else None
-            raise failure or APIException()
+            if isinstance(failure, APIException):
+                raise failure
+            # Joining the channel layer failed (Redis unreachable, say): the service, not the client.
+            logger.error("A legacy subscription could not start", exc_info=failure)
+            raise ServiceUnavailable()
         await self._stop(key)
         self._subscriptions[key] = task
         return 201, None

@@ -13,9 +13,13 @@ from typing import Any, Protocol
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.utils import InterfaceError, OperationalError
 from graphql import GraphQLError, VariableDefinitionNode
 
 logger = logging.getLogger("gql_channels")
+
+#: What Django raises when it cannot reach or talk to the database (a 503, not a 500).
+DatabaseUnavailable = (OperationalError, InterfaceError)
 
 
 class APIException(Exception):
@@ -66,6 +70,14 @@ class MethodNotAllowed(APIException):
         super().__init__(self.default_detail.format(action=action) if detail is None else detail, code)
 
 
+class ServiceUnavailable(APIException):
+    """The database (or another service the action needs) cannot be reached; try again later."""
+
+    status_code = 503
+    default_detail = "Service unavailable."
+    default_code = "service_unavailable"
+
+
 class Throttled(APIException):
     status_code = 429
     default_detail = "Request was throttled."
@@ -78,6 +90,9 @@ _BARE_DETAIL = (MethodNotAllowed, PermissionDenied)
 
 def exception_handler(exc: BaseException) -> tuple[int, list[Any]]:
     """Return ``(status, errors)`` for any exception; unexpected ones are logged, never shown."""
+    if isinstance(exc, DatabaseUnavailable):
+        logger.error("The database is unavailable to a legacy message", exc_info=exc)
+        exc = ServiceUnavailable()
     if not isinstance(exc, APIException):
         logger.error("Unhandled error while serving a legacy message", exc_info=exc)
         exc = APIException()
@@ -120,6 +135,9 @@ def from_graphql_errors(errors: Sequence[GraphQLError], *, not_found: str) -> AP
             return PermissionDenied()
         if isinstance(original, DjangoValidationError):
             return ValidationError(_validation_detail(original))
+        if isinstance(original, DatabaseUnavailable):
+            logger.error("The database is unavailable to a legacy message", exc_info=original)
+            return ServiceUnavailable()
     if all(isinstance(node, VariableDefinitionNode) for error in errors for node in error.nodes or [None]):
         # Variable coercion refused the client's values before execution: a 400, not a bug.
         return ValidationError({"non_field_errors": [error.message for error in errors]})
