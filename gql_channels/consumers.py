@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -101,8 +102,8 @@ class ActionConsumer(ChannelsWSConsumer):
         self.compiled_routes = compiled_routes
         self._in_flight: set[asyncio.Task[None]] = set()
         self._send_lock = asyncio.Lock()
-        #: Live ``subscribe`` s, by (route, request_id), each pushing events from its own task.
-        self._subscriptions: dict[tuple[str, Any], asyncio.Task[None]] = {}
+        #: Live ``subscribe`` s, by (route, request_id as JSON), each pushing events from its own task.
+        self._subscriptions: dict[tuple[str, str | None], asyncio.Task[None]] = {}
 
     @property
     def channel_receive(self) -> Any:
@@ -127,6 +128,10 @@ class ActionConsumer(ChannelsWSConsumer):
                 delay = min(delay * 2, 5.0)
 
     async def connect(self) -> None:
+        from django.contrib.auth.models import AnonymousUser  # needs the app registry: not at import
+
+        # Mounted without AuthMiddlewareStack, every client is anonymous (as DRF's request.user).
+        self.scope.setdefault("user", AnonymousUser())
         if await check_connect(self.permission_classes, self.scope):
             await self.accept()
         else:
@@ -227,7 +232,9 @@ class ActionConsumer(ChannelsWSConsumer):
         Subscribing needs the permission to read the route (``retrieve`` or ``list``), which is
         checked again for every event: a client that lost it is sent nothing more.
         """
-        key = (request.route, None if request.request_id is MISSING else request.request_id)
+        # Any JSON value may be a request_id (a list or an object too): keyed by its JSON text.
+        request_id = None if request.request_id is MISSING else json.dumps(request.request_id, sort_keys=True)
+        key = (request.route, request_id)
         if request.action == "unsubscribe":
             stopped = [k for k in self._subscriptions if k == key or (key[1] is None and k[0] == key[0])]
             if not stopped:
@@ -295,7 +302,7 @@ class ActionConsumer(ChannelsWSConsumer):
                 if message["group"] in groups and message["sender"] != self.channel_name:
                     await self.send_reply(message["reply"])
 
-    async def _stop(self, *keys: tuple[str, Any]) -> None:
+    async def _stop(self, *keys: tuple[str, str | None]) -> None:
         tasks = [self._subscriptions.pop(key) for key in keys if key in self._subscriptions]
         for task in tasks:
             task.cancel()

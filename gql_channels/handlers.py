@@ -19,8 +19,9 @@ from graphql import ExecutionResult, GraphQLScalarType, get_named_type
 from strawberry import relay
 from strawberry.types.graphql import OperationType
 
-from .exceptions import APIException, NotFound, from_graphql_errors, from_operation_info
+from .exceptions import APIException, NotFound, ValidationError, from_graphql_errors, from_operation_info
 from .execution import NeedsEventLoop, execute, execute_sync, subscribe
+from .inputs import INT_MAX, accepts
 from .operations import OPERATION_INFO, RESULT, Operation
 from .pagination import BasePagination, CursorPage, CursorPagination, Page
 
@@ -94,7 +95,7 @@ class BoundResource:
         elif action in ("update", "partial_update"):
             partial = action == "partial_update" or request.partial
             value = {**operation.input.translate(request.data, partial=partial), **self.key(operation, match)}
-            data = await self.write(operation, value, context)
+            data = await self.write(operation, value, context, pk=self.lookup(match))
         elif action == "destroy":
             await self.write(operation, self.key(operation, match), context)
             data = None
@@ -152,6 +153,10 @@ class BoundResource:
             return await self.pagination.paginate(fetch_cursor, match.path, params)
 
         async def fetch(offset: int, limit: int) -> Page:
+            if offset > INT_MAX:
+                # Past what GraphQL's 32-bit Int can ask for, so past the last row: the count, no rows.
+                probe = await fetch(0, 0)
+                return Page(count=probe.count, offset=offset, limit=probe.limit, results=[])
             if operation.list_kind == "offset":
                 data = await run(pagination={"offset": offset, "limit": limit})
                 rows, applied = data["results"], data["pageInfo"]["limit"]
@@ -187,9 +192,22 @@ class BoundResource:
             pk = relay.to_base64(operation.input_key_node_type, pk)
         return {operation.input_key: pk}
 
-    async def write(self, operation: Operation, value: dict[str, Any], context: Any) -> Any:
+    async def write(self, operation: Operation, value: dict[str, Any], context: Any, *, pk: str | None = None) -> Any:
         """Run a mutation in one thread inside one transaction: any failure rolls it all back."""
-        return await database_sync_to_async(self._write_atomic)(operation, {operation.data_variable: value}, context)
+        try:
+            return await database_sync_to_async(self._write_atomic)(operation, {operation.data_variable: value}, context)
+        except NotFound:
+            # A related key naming no row is the client's 400 (DRF's PrimaryKeyRelatedField), the route's 404 not.
+            errors = await database_sync_to_async(self._missing_related)(operation, value, pk)
+            if errors:
+                raise ValidationError(errors) from None
+            raise
+
+    def _missing_related(self, operation: Operation, value: dict[str, Any], pk: str | None) -> dict[str, list[str]]:
+        model = self.model
+        if operation.input is None or (pk and model and not model._default_manager.filter(pk=pk).exists()):
+            return {}  # the object itself is gone: the 404 stands
+        return operation.input.missing_related(value)
 
     def _write_atomic(self, operation: Operation, variables: dict[str, Any], context: Any) -> Any:
         model = operation.shape.model if operation.shape else None
@@ -204,14 +222,26 @@ class BoundResource:
         return operation.shape.reshape(data) if operation.shape and operation.action != "destroy" else data
 
     async def custom(self, operation: Operation, request: LegacyRequest, match: RouteMatch, context: Any) -> Any:
-        """A custom action: variables from route kwargs first, then from ``data``."""
+        """A custom action: variables from route kwargs first, then from ``data``, each checked per field."""
+        if self.resource.lookup_url_kwarg in match.kwargs:
+            self.lookup(match)  # a detail route whose key cannot be a pk: 404, as for retrieve
         data = request.data if isinstance(request.data, dict) else {}
         variables: dict[str, Any] = {}
+        errors: dict[str, list[str]] = {}
         for name, type_ in operation.variables:
             if name in match.kwargs:
-                variables[name] = _from_route(match.kwargs[name], type_)
+                value = _from_route(match.kwargs[name], type_)
             elif name in data:
-                variables[name] = data[name]
+                value = data[name]
+            else:
+                if name in operation.required_variables:
+                    errors[name] = ["This field is required."]
+                continue
+            if not accepts(type_, value):
+                errors[name] = ["This field may not be null." if value is None else "Invalid value."]
+            variables[name] = value
+        if errors:
+            raise ValidationError(errors)
         if operation.operation_type is OperationType.MUTATION:
             return await database_sync_to_async(self._write_atomic)(operation, variables, context)
         return await self._query(operation, variables, context)

@@ -18,9 +18,11 @@ from functools import partial as bind
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from graphql import (
     GraphQLEnumType,
+    GraphQLError,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
@@ -55,6 +57,14 @@ _SCALAR_MESSAGES = {
     "Time": "Time has wrong format. Use one of these formats instead: hh:mm[:ss[.uuuuuu]].",
     "UUID": "Must be a valid UUID.",
 }
+
+
+def accepts(type_: GraphQLInputType, value: Any) -> bool:
+    """Whether graphql-core would take ``value`` for ``type_`` (3.2 raises where 3.3 returns ``Undefined``)."""
+    try:
+        return coerce_input_value(value, type_) is not Undefined
+    except GraphQLError:
+        return False
 
 
 class _Invalid(Exception):
@@ -168,7 +178,7 @@ def _choice(enum_type: GraphQLEnumType, value: Any) -> str:
 
 def _graphql(type_: GraphQLInputType, message: str, value: Any) -> Any:
     """Types DRF had no field for here: let graphql-core judge, and send the legacy value as is."""
-    if coerce_input_value(value, type_) is Undefined:
+    if not accepts(type_, value):
         raise _Invalid(message)
     return value
 
@@ -232,6 +242,8 @@ class _Field:
     legacy_name: str
     graphql_name: str
     coerce: Coercer
+    #: The model a relation field's keys name (``{set: ...}`` inputs); ``None`` for other fields.
+    related: type[models.Model] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +280,8 @@ class InputShape:
             auto = isinstance(model_field, models.AutoField) or not getattr(model_field, "editable", True)
             if legacy == "pk" or auto:
                 continue
-            fields.append(_Field(legacy, graphql_name, _coercer(input_field.type, model_field)))
+            related = model_field.related_model if model_field is not None and model_field.is_relation else None
+            fields.append(_Field(legacy, graphql_name, _coercer(input_field.type, model_field), related))
             if isinstance(input_field.type, GraphQLNonNull) and input_field.default_value is Undefined:
                 defaults_required.add(legacy)
         needed = defaults_required if required is None else set(required)
@@ -301,6 +314,28 @@ class InputShape:
         if errors:
             raise ValidationError(errors)
         return value
+
+    def missing_related(self, value: dict[str, Any]) -> dict[str, list[str]]:
+        """DRF's ``Invalid pk`` error for each relation in ``value`` naming a row that does not exist.
+
+        Asked only after a write failed on a missing object (one query per relation sent), so a
+        good write pays nothing for the check DRF's ``PrimaryKeyRelatedField`` made up front.
+        """
+        errors: dict[str, list[str]] = {}
+        for field in self.fields:
+            sent = value.get(field.graphql_name)
+            if field.related is None or not isinstance(sent, dict) or sent.get("set") is None:
+                continue
+            keys = [sent["set"]] if isinstance(sent["set"], str) else list(sent["set"])
+            try:
+                rows = field.related._default_manager.filter(pk__in=keys).values_list("pk", flat=True)
+                found = {str(pk) for pk in rows}
+            except (ValueError, TypeError, DjangoValidationError):
+                continue  # a key the related model cannot hold: not a missing row
+            missing = next((key for key in keys if key not in found), None)
+            if missing is not None:
+                errors[field.legacy_name] = [f'Invalid pk "{missing}" - object does not exist.']
+        return errors
 
     def legacy_name(self, graphql_name: str) -> str:
         """Map a strawberry-django ``OperationInfo`` field (camelCase) back to what the client sent."""

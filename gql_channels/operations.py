@@ -23,6 +23,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLUnionType,
+    NonNullTypeNode,
     OperationDefinitionNode,
     get_named_type,
     is_leaf_type,
@@ -287,6 +288,8 @@ class Operation:
     status: int = 200
     #: Variables of a custom action's document, with their types: filled from route kwargs and data.
     variables: tuple[tuple[str, GraphQLInputType], ...] = ()
+    #: Those the client must send (non-null, no default): "This field is required." when missing.
+    required_variables: frozenset[str] = frozenset()
 
     @property
     def not_found_detail(self) -> str:
@@ -425,6 +428,11 @@ def plan_custom(schema: Schema, action: str, source: str, *, status: int = 200) 
     variables = tuple(
         (v.variable.name.value, type_from_ast(schema._schema, v.type)) for v in definition.variable_definitions
     )
+    required = frozenset(
+        v.variable.name.value
+        for v in definition.variable_definitions
+        if isinstance(v.type, NonNullTypeNode) and v.default_value is None
+    )
     return Operation(
         action,
         definition.name.value if definition.name else action,
@@ -434,6 +442,7 @@ def plan_custom(schema: Schema, action: str, source: str, *, status: int = 200) 
         operation_type=OperationType(definition.operation.value),
         status=status,
         variables=variables,
+        required_variables=required,
     )
 
 

@@ -79,6 +79,14 @@ def parse_frame(text_data: str | None, bytes_data: bytes | None = None, *, max_d
     return request
 
 
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _from_message(message: dict[str, Any]) -> LegacyRequest:
     request_id = message.get("request_id", MISSING)
     if "action" not in message:
@@ -91,6 +99,9 @@ def _from_message(message: dict[str, Any]) -> LegacyRequest:
         problem = ParseError('"action" must be a string.')
     elif not isinstance(route, str):
         problem = ParseError('"route" must be a string.')
+    elif not route.isascii() and _has_surrogate(route):
+        # JSON's "\ud800" escape decodes to a lone surrogate: no URL, database or link can carry it.
+        problem = ParseError('"route" contains a lone surrogate; send valid Unicode text.')
     return LegacyRequest(
         action=action if isinstance(action, str) else None,
         route=route if isinstance(route, str) else "",

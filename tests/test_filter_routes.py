@@ -79,6 +79,9 @@ async def test_other_params_are_ignored_but_kept_in_links(client: ActionCommunic
         ("published=maybe", {"published": ["Select a valid choice."]}),
         ("ordering=nope", {"ordering": ['Invalid ordering field "nope".']}),
         ("pages=x&ordering=-nope", {"pages": ["Enter a whole number."], "ordering": ['Invalid ordering field "nope".']}),
+        # The database would fail on these patterns: refused before the query, not a 500/503.
+        ("title__regex=(", {"title__regex": ["Enter a valid regular expression."]}),
+        ("title__iregex=[a-", {"title__iregex": ["Enter a valid regular expression."]}),
     ],
 )
 async def test_invalid_filter_values_are_a_400_naming_the_param(client: ActionCommunicator, shelf, query, errors) -> None:

@@ -47,6 +47,23 @@ async def test_limit_offset_past_the_end_still_has_a_previous(client: ActionComm
     }
 
 
+@pytest.mark.parametrize("offset", [2**31 - 1, 2**31, 10**30])
+async def test_offset_past_graphql_int_is_an_empty_page(client: ActionCommunicator, articles, offset: int) -> None:
+    """GraphQL's Int is 32-bit: an offset past it is past the last row, not a 400 in GraphQL's words."""
+    reply = await client.request("list", f"offset/articles/?offset={offset}&limit=10")
+    assert reply["status"] == 200
+    assert reply["data"] == {
+        "count": 100, "next": None, "previous": f"offset/articles/?limit=10&offset={offset - 10}", "results": []
+    }
+
+
+@pytest.mark.parametrize("route", ["articles/", "connection/articles/"])
+@pytest.mark.parametrize("page", [2**31 // 10 + 1, 10**30])
+async def test_page_past_graphql_int_is_invalid_page(client: ActionCommunicator, articles, route: str, page: int) -> None:
+    reply = await client.request("list", f"{route}?page={page}")
+    assert (reply["status"], reply["errors"]) == (404, [{"detail": "Invalid page."}])
+
+
 async def test_page_numbers_over_a_list_connection(client: ActionCommunicator, articles) -> None:
     reply = await client.request("list", "connection/articles/?page=4")
     assert reply["data"]["count"] == 100

@@ -137,6 +137,16 @@ def test_non_string_route_is_400(route: object) -> None:
     assert list(reply["errors"][0]) == ["detail"]
 
 
+@pytest.mark.parametrize("route", ["articles/?title=\\ud800", "\\udc00/", "books/?a=b&c=x\\udfff"])
+def test_route_with_lone_surrogate_is_400_and_echoed(route: str) -> None:
+    """JSON can escape a lone surrogate; no URL, link or database can hold one."""
+    text = '{"action": "list", "route": "%s"}' % route
+    reply = bad_frame_reply(parse_frame(text))
+    assert reply["status"] == 400 and reply["route"] == json.loads(text)["route"]
+    assert "surrogate" in reply["errors"][0]["detail"]
+    assert parse_frame('{"action": "list", "route": "caf\\u00e9/?q=\\ud83d\\ude00"}').problem is None
+
+
 def test_missing_route_is_empty_string() -> None:
     request = parse_frame('{"action": "list"}')
 

@@ -172,3 +172,36 @@ async def _serve_routes_from_schema(articles) -> None:
         assert len(cursor["data"]["results"]) == 10 and cursor["data"]["next"].startswith("article-cursor/?cursor=")
         detail = await client.request("retrieve", f"articles/{articles[0].id}/")
         assert detail["data"]["title"] == "Title1"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_custom_action_variables_are_checked_per_field(library) -> None:
+    """Missing or mistyped variables name the field, in DRF's words, not in GraphQL's."""
+    title = "query Title($pk: ID!, $withId: Boolean = false) { book(pk: $pk) { title id @include(if: $withId) } }"
+    app = ActionConsumer.as_asgi(schema=schema, routepatterns=[path("titles/", Resource(actions={"title": title}))])
+    book = library["books"][0]
+    async with ActionCommunicator(app, "/ws/") as client:
+        reply = await client.request("title", "titles/", {"pk": book.pk})
+        assert (reply["status"], reply["data"]) == (200, {"title": "Earthsea"})
+        for data, errors in (
+            ({}, {"pk": ["This field is required."]}),
+            (None, {"pk": ["This field is required."]}),
+            ({"pk": None}, {"pk": ["This field may not be null."]}),
+            ({"pk": [1]}, {"pk": ["Invalid value."]}),
+            ({"pk": book.pk, "withId": "maybe"}, {"withId": ["Invalid value."]}),
+        ):
+            reply = await client.request("title", "titles/", data)
+            assert (reply["status"], reply["errors"]) == (400, [errors]), data
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_consumer_without_auth_middleware_serves_everyone_as_anonymous(library) -> None:
+    """No AuthMiddlewareStack: resolvers asking for the user see AnonymousUser, not a 500."""
+    from example_project.consumers import LegacyConsumer
+
+    client = ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/")
+    assert "user" not in client.scope
+    async with client:
+        reply = await client.request("list", "tags/")
+        assert reply["status"] == 403
+        assert (await client.request("list", "books/"))["status"] == 200

@@ -212,6 +212,15 @@ async def test_graphql_subscription_over_graphql_transport_ws(library) -> None:
         await stream.aclose()
 
 
+@pytest.mark.parametrize("request_id", [[1, "a"], {"b": [2], "a": 1}, None, 1.5])
+async def test_any_json_request_id_subscribes_and_unsubscribes(client: ActionCommunicator, library, request_id) -> None:
+    book = library["books"][0]
+    reply = await client.request("subscribe", f"books/{book.id}/", request_id=request_id)
+    assert (reply["status"], reply["request_id"]) == (201, request_id)
+    reply = await client.request("unsubscribe", f"books/{book.id}/", request_id=request_id)
+    assert (reply["status"], reply["request_id"]) == (204, request_id)
+
+
 async def test_invalid_subscribe_routes(client: ActionCommunicator, library) -> None:
     assert (await client.request("subscribe", "authors/"))["status"] == 405
     assert (await client.request("subscribe", "books/abc/"))["status"] == 404

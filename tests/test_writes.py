@@ -130,13 +130,20 @@ async def test_unknown_related_pks_are_refused_and_nothing_is_written(connect, l
     editor = await connect("editor")
     before = await sync_to_async(snapshot)()
     author = library["authors"][0].id
-    for data in (
-        {"title": "x", "author": 999999},
-        {"title": "x", "author": author, "tags": [library["tags"][0].id, 999999]},
+    book = library["books"][0].id
+    invalid = 'Invalid pk "999999" - object does not exist.'
+    for action, route, data, field in (
+        ("create", "books/", {"title": "x", "author": 999999}, "author"),
+        ("create", "books/", {"title": "x", "author": author, "tags": [library["tags"][0].id, 999999]}, "tags"),
+        ("update", f"books/{book}/", {"title": "x", "author": 999999}, "author"),
+        ("partial_update", f"books/{book}/", {"tags": [999999]}, "tags"),
     ):
-        reply = await editor.request("create", "books/", data)
-        assert reply["status"] in (400, 404), reply
-        assert reply["data"] is None
+        # DRF's PrimaryKeyRelatedField: a 400 on the field, not the route's 404.
+        reply = await editor.request(action, route, data)
+        assert (reply["status"], reply["errors"], reply["data"]) == (400, [{field: [invalid]}], None)
+    # The object itself missing is still the route's 404, whatever the related keys.
+    reply = await editor.request("update", "books/999998/", {"title": "x", "author": 999999})
+    assert (reply["status"], reply["errors"]) == (404, [{"detail": "No Book matches the given query."}])
     assert await sync_to_async(snapshot)() == before
 
 
@@ -218,6 +225,9 @@ async def test_custom_action(connect, library) -> None:
     assert (await Book.objects.aget(pk=book.id)).published
     reply = await editor.request("publish", "books/999999/")
     assert reply["status"] == 404 and reply["data"] is None
+    # A key that cannot be a pk is the route's 404 before anything runs, as for retrieve.
+    reply = await editor.request("publish", "books/abc/")
+    assert (reply["status"], reply["errors"]) == (404, [{"detail": "No Book matches the given query."}])
 
 
 async def test_concurrent_in_flight_actions_are_matched_by_request_id(client: ActionCommunicator, articles) -> None:
