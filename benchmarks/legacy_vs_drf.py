@@ -311,6 +311,22 @@ def http_batch(session: Any, url: str, connections: int) -> Batch:
     return run
 
 
+def asgi_http_batch(app: Any) -> Batch:
+    """GraphQL POSTs straight into an ASGI app (no socket, no second process): the binding's own cost."""
+    from channels.testing import HttpCommunicator
+
+    body = json.dumps({"query": PAGE_QUERY}).encode()
+    headers = [(b"content-type", b"application/json"), (b"host", b"127.0.0.1")]
+
+    async def run(n: int) -> None:
+        for _ in range(n):
+            response = await HttpCommunicator(app, "POST", "/graphql/", body=body, headers=headers).get_response(30)
+            if response["status"] != 200 or len(json.loads(response["body"])["data"]["articles"]["results"]) != 10:
+                raise AssertionError(f"unexpected GraphQL reply: {response}")
+
+    return run
+
+
 async def interleave(scenario: Scenario, batches: dict[str, Batch], n: int, total: int, rounds: int) -> Scenario:
     """One warm-up batch each, then ``rounds`` rounds timing each contender in turn."""
     for batch in batches.values():
@@ -409,6 +425,11 @@ async def in_process(sizes: Sizes, messages: Messages) -> tuple[list[Scenario], 
                 n = sizes.in_process
                 scenarios.append(await interleave(Scenario(f"{kind}, in-process", "in-process"), batches, n, n, sizes.rounds))
             queries = await count_queries(gql, drf, messages)
+            from example_project.asgi import application
+
+            batches = {"gql": asgi_http_batch(application), "plain": asgi_http_batch(plain_strawberry_app())}
+            n = sizes.http
+            scenarios.append(await interleave(Scenario("GraphQL POST, in-process", "graphql"), batches, n, n, sizes.rounds))
         finally:
             await drf.disconnect()
     return scenarios, queries
