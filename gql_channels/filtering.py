@@ -65,6 +65,14 @@ def _parse(parse: Callable[[str], Any], message: str, value: str) -> Any:
         raise _Invalid(message.format(value=value)) from None
 
 
+#: Longest text a filter takes. Django forms' CharField has no default cap, but the database has:
+#: SQLite refuses LIKE patterns over 50,000 bytes, which 10,000 characters (4 bytes each) stay under.
+MAX_FILTER_LENGTH = 10_000
+#: Most keys a relation's ``__in`` takes: each is its own OR'd condition (the key input takes one
+#: value), and SQLite refuses expressions nested 1,000 deep.
+MAX_ALTERNATIVES = 500
+
+
 def _scalar(type_: GraphQLScalarType, value: str) -> Any:
     if type_.name == "Int":
         number = int(INT_TAIL.sub("", value))
@@ -79,6 +87,8 @@ def _scalar(type_: GraphQLScalarType, value: str) -> Any:
         return float(number) if type_.name == "Float" else str(number)
     if type_.name == "Boolean":
         return _BOOLEANS[value.strip().lower()]
+    if len(value) > MAX_FILTER_LENGTH:
+        raise _Invalid(f"Ensure this value has at most {MAX_FILTER_LENGTH} characters (it has {len(value)}).")
     # Strings, and other scalars (dates, UUIDs...) that graphql-core judges: the string travels as is.
     if "\x00" in value or (type_.name != "String" and not accepts(type_, value)):
         raise ValueError(value)
@@ -118,6 +128,18 @@ def _put(target: dict[str, Any], path: Sequence[str], value: Any) -> dict[str, A
     return target
 
 
+def _any_of(path: Sequence[str], keys: Sequence[Any]) -> dict[str, Any]:
+    """``path`` equal to any of ``keys``: ``{AND: left, OR: right}`` reads "left or right", so a
+    balanced tree keeps thousands of keys within graphql-core's nesting limit for variables."""
+    if len(keys) == 1:
+        return _put({}, path, keys[0])
+    middle = len(keys) // 2
+    right = _any_of(path, keys[middle:])
+    if middle == 1:  # one key on the left: it sits beside the OR itself
+        return _put({"OR": right}, path, keys[0])
+    return {"AND": _any_of(path, keys[:middle]), "OR": right}
+
+
 @dataclass(frozen=True, slots=True)
 class _Param:
     """Where one query parameter's value goes in the filter input, and how it is read."""
@@ -138,6 +160,8 @@ class _Param:
             raise _Invalid("Range query expects two values.")
         if not any(items):
             raise _Invalid("Enter a list of values.")
+        if self.alternatives is not None and len(items) > MAX_ALTERNATIVES:
+            raise _Invalid(f"List contains {len(items)} items, it should contain no more than {MAX_ALTERNATIVES}.")
         return self.pack([self.coerce(item) for item in items if item])
 
 
@@ -281,10 +305,7 @@ class FilterShape:
             if param.alternatives is None:
                 _put(value, param.path, read)
                 continue
-            clause = _put({}, param.path, read[-1])
-            for key in reversed(read[:-1]):
-                clause = _put({"OR": clause}, param.path, key)
-            clauses.append(clause)
+            clauses.append(_any_of(param.path, read))
             if param.alternatives == "distinct":
                 value["DISTINCT"] = True
         # ``OR`` joins everything beside it, so each clause sits alone under an ``AND``; further clauses
