@@ -64,9 +64,10 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def measure(first: str, second: str, writes: int) -> dict[str, list[float]]:
+async def measure(first: str, second: str, writes: int, session: str) -> dict[str, list[float]]:
     round_trips, latencies = [], []
-    async with websockets.connect(f"ws://{first}/ws/") as legacy, aiohttp.ClientSession() as http:
+    cookie = {"Cookie": f"sessionid={session}"}  # updateBook needs demo.change_book
+    async with websockets.connect(f"ws://{first}/ws/") as legacy, aiohttp.ClientSession(headers=cookie) as http:
         await legacy.send(json.dumps({"action": "subscribe", "route": "books/?author=2"}))
         assert json.loads(await legacy.recv())["status"] == 201
         for n in range(writes):
@@ -96,9 +97,11 @@ def main() -> None:
     }
     for command in (["migrate", "--noinput"], ["seed_demo"]):
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+    login = ["demo_session", "editor", "--perm", "demo.change_book"]
+    session = subprocess.run([sys.executable, "manage.py", *login], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     servers = [start(env), start(env)]
     try:
-        timings = asyncio.run(measure(servers[0][1], servers[1][1], args.writes))
+        timings = asyncio.run(measure(servers[0][1], servers[1][1], args.writes, session.stdout.strip()))
     finally:
         for process, _ in servers:
             process.terminate()

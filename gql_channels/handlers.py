@@ -176,12 +176,15 @@ class BoundResource:
 
     def lookup(self, match: RouteMatch) -> str:
         """The route's lookup value, 404 when it cannot be a primary key (DRF's ``get_object_or_404``)."""
-        value = match.kwargs[self.resource.lookup_url_kwarg]
+        return self.primary_key(match.kwargs[self.resource.lookup_url_kwarg])
+
+    def primary_key(self, value: Any) -> str:
+        """``value`` as a key of the model served, or the 404 a missing object gets."""
         model = self.model
         if model is not None:
             try:
                 model._meta.pk.to_python(value)
-            except DjangoValidationError:
+            except (DjangoValidationError, TypeError):
                 raise NotFound(next(iter(self.operations.values())).not_found_detail) from None
         return str(value)
 
@@ -223,8 +226,6 @@ class BoundResource:
 
     async def custom(self, operation: Operation, request: LegacyRequest, match: RouteMatch, context: Any) -> Any:
         """A custom action: variables from route kwargs first, then from ``data``, each checked per field."""
-        if self.resource.lookup_url_kwarg in match.kwargs:
-            self.lookup(match)  # a detail route whose key cannot be a pk: 404, as for retrieve
         data = request.data if isinstance(request.data, dict) else {}
         variables: dict[str, Any] = {}
         errors: dict[str, list[str]] = {}
@@ -239,6 +240,8 @@ class BoundResource:
                 continue
             if not accepts(type_, value):
                 errors[name] = ["This field may not be null." if value is None else "Invalid value."]
+            elif name == self.resource.lookup_url_kwarg:
+                self.primary_key(value)  # a key that cannot be a pk: the 404 of retrieve, before anything runs
             variables[name] = value
         if errors:
             raise ValidationError(errors)

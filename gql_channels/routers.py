@@ -109,7 +109,11 @@ class GqlChannelsRouter(ProtocolTypeRouter):
         graphiql: bool = False,
     ) -> None:
         legacy_app = legacy_consumer.as_asgi(schema=schema)  # binds once, reused for both paths
-        graphql_ws = GraphQLWSConsumer.as_asgi(schema=schema, subscription_protocols=GRAPHQL_SUBPROTOCOLS)
+        # Origins are checked once, for every WebSocket route alike (AllowedHostsOriginValidator below);
+        # Strawberry's own same-origin check would refuse what the legacy route accepts.
+        graphql_ws = GraphQLWSConsumer.as_asgi(
+            schema=schema, subscription_protocols=GRAPHQL_SUBPROTOCOLS, allowed_origins=("*",)
+        )
         prefix = graphql_path.strip("/")
         http_routes = [
             re_path(

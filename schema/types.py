@@ -9,7 +9,7 @@ import strawberry_django
 from strawberry import auto, relay
 from strawberry_django.mutations import mutations
 from strawberry_django.pagination import OffsetPaginated
-from strawberry_django.permissions import IsAuthenticated
+from strawberry_django.permissions import HasPerm, IsAuthenticated
 from strawberry_django.relay import DjangoCursorConnection, DjangoListConnection
 
 from example_project.demo import models
@@ -27,7 +27,8 @@ class ArticleType:
 @strawberry_django.type(models.Tag)
 class TagType:
     id: auto
-    name: auto
+    #: Tag names are for signed-in users, also when reached through a book (ids are public).
+    name: auto = strawberry_django.field(extensions=[IsAuthenticated()])
 
 
 @strawberry_django.type(models.Author)
@@ -155,15 +156,17 @@ class Mutation:
     create_article: ArticleType = mutations.create(ArticleInput)
     update_article: ArticleType = mutations.update(ArticlePartial)
     delete_article: ArticleType = mutations.delete(KeyInput)
-    create_book: BookType = mutations.create(BookInput)
-    update_book: BookType = mutations.update(BookPartial)
-    delete_book: BookType = mutations.delete(KeyInput)
+    # The schema guards its writes as the legacy routes do (BookPermissions, IsAuthenticatedOrReadOnly):
+    # a GraphQL client gets no further than a legacy one.
+    create_book: BookType = mutations.create(BookInput, extensions=[HasPerm("demo.add_book")])
+    update_book: BookType = mutations.update(BookPartial, extensions=[HasPerm("demo.change_book")])
+    delete_book: BookType = mutations.delete(KeyInput, extensions=[HasPerm("demo.delete_book")])
     #: strawberry-django's other error style: errors as an OperationInfo payload.
-    create_author: AuthorType = mutations.create(AuthorInput, handle_django_errors=True)
-    update_author: AuthorType = mutations.update(AuthorPartial, handle_django_errors=True)
-    delete_author: AuthorType = mutations.delete(KeyInput, handle_django_errors=True)
+    create_author: AuthorType = mutations.create(AuthorInput, handle_django_errors=True, extensions=[IsAuthenticated()])
+    update_author: AuthorType = mutations.update(AuthorPartial, handle_django_errors=True, extensions=[IsAuthenticated()])
+    delete_author: AuthorType = mutations.delete(KeyInput, handle_django_errors=True, extensions=[IsAuthenticated()])
 
-    @strawberry_django.mutation
+    @strawberry_django.mutation(extensions=[HasPerm("demo.change_book")])
     def publish_book(self, pk: strawberry.ID) -> BookType:
         """Served to legacy clients as the custom action ``publish``."""
         book = models.Book.objects.get(pk=pk)

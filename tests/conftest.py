@@ -95,6 +95,15 @@ def prepare_demo_database(env: dict[str, str]) -> None:
         subprocess.run([sys.executable, "manage.py", *command], cwd=root, env=env, check=True, capture_output=True)
 
 
+def session_cookie(env: dict[str, str], username: str, *permissions: str) -> str:
+    """``Cookie`` header value logging ``username`` (made, holding ``permissions``) into the demo ``env`` serves."""
+    root = Path(__file__).resolve().parent.parent
+    perms = [arg for name in permissions for arg in ("--perm", name)]
+    command = [sys.executable, "manage.py", "demo_session", username, *perms]
+    done = subprocess.run(command, cwd=root, env=env, check=True, capture_output=True, text=True)
+    return f"sessionid={done.stdout.strip()}"
+
+
 def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     """The example project under uvicorn on a free loopback port; returns the process and ``host:port``."""
     root = Path(__file__).resolve().parent.parent

@@ -20,6 +20,7 @@ from .conftest import (
     fresh_postgres_database,
     prepare_demo_database,
     require_service,
+    session_cookie,
     start_server,
     stop_server,
 )
@@ -28,7 +29,7 @@ BURST = 500
 
 
 @pytest.fixture(scope="module")
-def servers() -> Iterator[tuple[str, str]]:
+def servers() -> Iterator[tuple[str, str, str]]:
     """Two uvicorn processes on one fresh PostgreSQL database and one Redis channel layer."""
     redis_url = require_service("Redis", REDIS_URL)
     env = {
@@ -38,10 +39,11 @@ def servers() -> Iterator[tuple[str, str]]:
         "REDIS_URL": redis_url,
     }
     prepare_demo_database(env)
+    editor = session_cookie(env, "editor", "demo.add_book", "demo.change_book", "demo.delete_book")
     first, first_address = start_server(env)
     second, second_address = start_server(env)
     try:
-        yield first_address, second_address
+        yield first_address, second_address, editor
     finally:
         stop_server(first)
         stop_server(second)
@@ -50,11 +52,12 @@ def servers() -> Iterator[tuple[str, str]]:
 class GraphQLHTTP:
     """The third client: writes through GraphQL mutations over HTTP."""
 
-    def __init__(self, session: aiohttp.ClientSession, address: str) -> None:
-        self.session, self.url = session, f"http://{address}/graphql/"
+    def __init__(self, session: aiohttp.ClientSession, address: str, cookie: str) -> None:
+        self.session, self.url, self.headers = session, f"http://{address}/graphql/", {"Cookie": cookie}
 
     async def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
-        async with self.session.post(self.url, json={"query": query, "variables": variables}) as response:
+        body = {"query": query, "variables": variables}
+        async with self.session.post(self.url, json=body, headers=self.headers) as response:
             return await response.json()
 
 
@@ -87,8 +90,8 @@ async def wait_until(condition: Any, timeout: float = 20) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_events_cross_processes_in_commit_order_exactly_once(servers: tuple[str, str]) -> None:
-    first, second = servers
+async def test_events_cross_processes_in_commit_order_exactly_once(servers: tuple[str, str, str]) -> None:
+    first, second, editor = servers
     legacy: dict[Any, list[tuple[str, int]]] = defaultdict(list)
     graphql: list[tuple[str, int]] = []
     ready = asyncio.Event()
@@ -105,7 +108,7 @@ async def test_events_cross_processes_in_commit_order_exactly_once(servers: tupl
             asyncio.create_task(graphql_listener(subscriber, graphql, ready)),
         ]
         try:
-            await exchange_events(GraphQLHTTP(http, second), legacy, graphql, ready)
+            await exchange_events(GraphQLHTTP(http, second, editor), legacy, graphql, ready)
         finally:
             for task in listening:
                 task.cancel()
@@ -153,10 +156,10 @@ async def exchange_events(
     assert {action for action, _ in graphql[6:] + legacy["list"][5:]} == {"create"}
 
 
-async def test_unsubscribe_and_disconnect_leave_no_redis_group_membership(servers: tuple[str, str]) -> None:
+async def test_unsubscribe_and_disconnect_leave_no_redis_group_membership(servers: tuple[str, str, str]) -> None:
     import redis.asyncio as redis
 
-    first, _ = servers
+    first, _, _ = servers
     client = redis.from_url(REDIS_URL)
     try:
         before = {key: await client.zcard(key) for key in await client.keys("asgi:group:gql_channels.*")}
