@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 from django.test import override_settings
 
 from example_project.consumers import LegacyConsumer
+from gql_channels.handlers import BoundResource
 from gql_channels.protocol import parse_frame
 from gql_channels.testing import ActionCommunicator
 
@@ -42,15 +44,26 @@ async def test_deep_json_through_the_consumer(articles) -> None:
         assert (await client.request("list", "test_child_route/"))["status"] == 200
 
 
-async def test_messages_beyond_the_in_flight_limit_are_answered_429(articles) -> None:
+async def test_messages_beyond_the_in_flight_limit_are_answered_429(articles, monkeypatch) -> None:
+    release = asyncio.Event()
+    perform = BoundResource.perform
+
+    async def held(*args, **kwargs):  # keeps the first messages in flight until the rest arrived
+        await release.wait()
+        return await perform(*args, **kwargs)
+
+    monkeypatch.setattr(BoundResource, "perform", held)
     with override_settings(GQL_CHANNELS={"MAX_IN_FLIGHT": 2}):
         async with ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/") as client:
             for n in range(6):
                 await client.send_json_to({"action": "list", "route": "test_child_route/", "request_id": n})
-            replies = [await client.receive_json_from(timeout=5) for _ in range(6)]
-            throttled = [r for r in replies if r["status"] == 429]
-            assert throttled and all(r["errors"] == [{"detail": "More than 2 messages in flight on this connection."}] for r in throttled)
-            assert sorted(r["request_id"] for r in replies) == list(range(6))
+            throttled = [await client.receive_json_from(timeout=5) for _ in range(4)]
+            assert [r["request_id"] for r in throttled] == [2, 3, 4, 5]
+            assert all(r["status"] == 429 for r in throttled)
+            assert all(r["errors"] == [{"detail": "More than 2 messages in flight on this connection."}] for r in throttled)
+            release.set()
+            served = [await client.receive_json_from(timeout=5) for _ in range(2)]
+            assert sorted(r["request_id"] for r in served) == [0, 1] and {r["status"] for r in served} == {200}
             assert (await client.request("list", "test_child_route/"))["status"] == 200
 
 
