@@ -88,6 +88,21 @@ def fresh_postgres_database(name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
+def demo_database_env(tmp_path_factory: pytest.TempPathFactory, name: str) -> dict[str, str]:
+    """The environment of a server on a fresh demo database of its own, migrated and seeded.
+
+    A SQLite file, or a fresh PostgreSQL database ``gql_channels_<name>`` when the suite runs with
+    ``DATABASE_URL``; never the test database.
+    """
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "example_project.settings"}
+    if os.environ.get("DATABASE_URL"):
+        env["DATABASE_URL"] = fresh_postgres_database(f"gql_channels_{name}")
+    else:
+        env["SQLITE_PATH"] = str(tmp_path_factory.mktemp(name) / "db.sqlite3")
+    prepare_demo_database(env)
+    return env
+
+
 def prepare_demo_database(env: dict[str, str]) -> None:
     """Migrate and seed the database ``env`` points at, as ``make demo`` does."""
     root = Path(__file__).resolve().parent.parent
@@ -149,13 +164,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     Yields ``host:port``. The server has a database of its own (a SQLite file, or a fresh
     PostgreSQL database when the suite runs with ``DATABASE_URL``), never the test database.
     """
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "example_project.settings"}
-    if os.environ.get("DATABASE_URL"):
-        env["DATABASE_URL"] = fresh_postgres_database("gql_channels_e2e")
-    else:
-        env["SQLITE_PATH"] = str(tmp_path_factory.mktemp("demo") / "db.sqlite3")
-    prepare_demo_database(env)
-    server, address = start_server(env)
+    server, address = start_server(demo_database_env(tmp_path_factory, "e2e"))
     try:
         yield address
     finally:

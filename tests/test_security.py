@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -41,12 +40,7 @@ import aiohttp
 import pytest
 import websockets
 
-from .conftest import (
-    fresh_postgres_database,
-    prepare_demo_database,
-    start_server,
-    stop_server,
-)
+from .conftest import demo_database_env, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 10
@@ -103,13 +97,7 @@ class Server:
 @pytest.fixture(scope="module")
 def database_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of a freshly migrated and seeded database of the servers' own."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "example_project.settings"}
-    if os.environ.get("DATABASE_URL"):
-        env["DATABASE_URL"] = fresh_postgres_database("gql_channels_security")
-    else:
-        env["SQLITE_PATH"] = str(tmp_path_factory.mktemp("security") / "db.sqlite3")
-    prepare_demo_database(env)
-    return env
+    return demo_database_env(tmp_path_factory, "security")
 
 
 @pytest.fixture(scope="module")
