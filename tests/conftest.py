@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -119,27 +120,33 @@ def session_cookie(env: dict[str, str], username: str, *permissions: str) -> str
     return f"sessionid={done.stdout.strip()}"
 
 
-def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    """The example project under uvicorn on a free loopback port; returns the process and ``host:port``."""
+def start_server(env: dict[str, str], log: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """The example project under uvicorn on a free loopback port; returns the process and ``host:port``.
+
+    uvicorn's log goes to the file ``log`` (a temporary one by default), never to a pipe nobody reads:
+    its lines per WebSocket would fill the pipe after a few hundred connections and stall the server.
+    """
     root = Path(__file__).resolve().parent.parent
     port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "example_project.asgi:application", "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"],
-        cwd=root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server, f"127.0.0.1:{port}"
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise RuntimeError(f"uvicorn did not start: {server.stderr.read().decode()[-2000:]}") from None
-            time.sleep(0.1)
+    with open(log, "w+b") if log else tempfile.TemporaryFile() as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "example_project.asgi:application", "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=output,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return server, f"127.0.0.1:{port}"
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    server.kill()
+                    output.seek(0)
+                    raise RuntimeError(f"uvicorn did not start: {output.read().decode()[-2000:]}") from None
+                time.sleep(0.1)
 
 
 def stop_server(server: subprocess.Popen) -> None:
