@@ -186,6 +186,7 @@ class ActionConsumer(ChannelsWSConsumer):
     async def handle(self, request: LegacyRequest) -> dict[str, Any] | None:
         """Answer one request with exactly one envelope, whatever goes wrong."""
         match = None
+        served = None  # the action, once known to be one the route serves (what usage counts)
         replied = True
         try:
             if request.problem is not None:
@@ -196,6 +197,7 @@ class ActionConsumer(ChannelsWSConsumer):
             binding = self.compiled_routes.binding(match.resource)
             if request.action not in binding.actions_for(match.kwargs):
                 raise MethodNotAllowed(request.action)
+            served = request.action
             permissions = (*self.permission_classes, *binding.resource.permission_classes)
             if request.action in SUBSCRIPTION_ACTIONS:
                 status, data = await self.subscribe(request, match, binding, permissions)
@@ -203,7 +205,7 @@ class ActionConsumer(ChannelsWSConsumer):
                 await check_permissions(permissions, self.scope, request.action, binding)
                 status, data = await binding.perform(request, match, await self.get_context())
                 action = binding.resource.actions.get(request.action)
-                group = action.broadcast_group(match.kwargs) if action else None
+                group = action.broadcast_group(binding.route_kwargs(match)) if action else None
                 if group is not None:
                     copy = build_reply(LegacyRequest(request.action, request.route), status=status, data=data)
                     sender = self.channel_name if action.reply_to_sender else None
@@ -218,8 +220,7 @@ class ActionConsumer(ChannelsWSConsumer):
         usage.record(
             f"{type(self).__module__}.{type(self).__qualname__}",
             match.pattern if match is not None else None,
-            # Actions a route does not serve are the client's free text: not a row each.
-            request.action if status != MethodNotAllowed.status_code else None,
+            served,  # not the client's free text (a row each, any length, any character)
             status,
         )
         return reply if replied else None
@@ -253,7 +254,7 @@ class ActionConsumer(ChannelsWSConsumer):
             joined.append(asyncio.Event())
             context["subscribed"] = joined[-1].set
             parts.append(self._push_events(await binding.subscribe(match, context), request, binding, permissions))
-        groups = binding.broadcast_groups(match.kwargs)
+        groups = binding.broadcast_groups(binding.route_kwargs(match))
         if groups:
             joined.append(asyncio.Event())
             parts.append(self._push_broadcasts(groups, joined[-1]))

@@ -11,9 +11,7 @@ signals; call ``ModelEvents.publish()`` for them.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +23,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from strawberry.types.graphql import OperationType
 
 from .execution import LegacyContext, execute_sync
+from .groups import group_safe
 from .operations import RESULT, build_shape, plan_retrieve
 
 if TYPE_CHECKING:
@@ -36,7 +35,6 @@ logger = logging.getLogger("gql_channels")
 #: Two types, because a connection in both groups gets the event twice and must tell the copies apart.
 MODEL_EVENT_TYPE = "gql_channels.event.model"
 OBJECT_EVENT_TYPE = "gql_channels.event.object"
-_GROUP_NAME = re.compile(r"^[a-zA-Z0-9_.\-]{1,99}$")
 
 
 def model_group(model: type[models.Model]) -> str:
@@ -45,9 +43,9 @@ def model_group(model: type[models.Model]) -> str:
 
 
 def object_group(model: type[models.Model], pk: Any) -> str:
-    """The group receiving the events of one object (hashed when the pk is not group-safe)."""
-    name = f"{model_group(model)}.{pk}"
-    return name if _GROUP_NAME.match(name) else f"{model_group(model)}.h{hashlib.sha1(str(pk).encode()).hexdigest()}"
+    """The group receiving the events of one object."""
+    return group_safe(f"{model_group(model)}.{pk}")
+
 
 
 class _RenderRequest:

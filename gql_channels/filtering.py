@@ -12,14 +12,19 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as attribute
+from datetime import datetime, time
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 from enum import Enum
 from functools import partial as bind
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection, models
+from django.utils import timezone
 from graphql import (
     GraphQLEnumType,
     GraphQLError,
@@ -36,7 +41,7 @@ from strawberry_django.filters import lookup_name_conversion_map
 from strawberry_django.utils.typing import get_django_definition
 
 from .exceptions import ValidationError
-from .inputs import INT_MAX, INT_MIN, INT_TAIL, accepts
+from .inputs import INT_MAX, INT_MIN, INT_TAIL, accepts, model_key
 
 if TYPE_CHECKING:
     from strawberry import Schema
@@ -61,7 +66,7 @@ def _parse(parse: Callable[[str], Any], message: str, value: str) -> Any:
     """Every form field in one shape: any failure to parse is the field's one message."""
     try:
         return parse(value)
-    except (ValueError, ArithmeticError, LookupError, GraphQLError):
+    except (ValueError, ArithmeticError, LookupError, GraphQLError, DjangoValidationError):
         raise _Invalid(message.format(value=value)) from None
 
 
@@ -92,7 +97,33 @@ def _scalar(type_: GraphQLScalarType, value: str) -> Any:
     # Strings, and other scalars (dates, UUIDs...) that graphql-core judges: the string travels as is.
     if "\x00" in value or (type_.name != "String" and not accepts(type_, value)):
         raise ValueError(value)
+    if type_.name == "DateTime":
+        return _storable_datetime(value)
+    if type_.name == "Time" and time.fromisoformat(value.strip()).tzinfo and not connection.features.supports_timezones:
+        raise ValueError(value)  # SQLite and MySQL refuse times with an offset
     return value
+
+
+def _storable_datetime(value: str) -> str:
+    """An aware datetime the database can compare with (``9999-12-31T23:59-01:00`` overflows in UTC).
+
+    A naive one is read in the current time zone, as Django would, without its naive-datetime warning.
+    """
+    parsed = datetime.fromisoformat(value.strip())
+    if settings.USE_TZ and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)  # OverflowError near the ends of the calendar
+    if parsed.tzinfo is not None:
+        parsed.astimezone(dt_timezone.utc)
+    return parsed.isoformat()
+
+
+def _year(coerce: Coercer, value: str) -> int:
+    """Django turns ``__year`` into a range of datetimes: only years 1 to 9999 have one."""
+    year = coerce(value)
+    if not 1 <= year <= 9999:
+        bound, limit = ("less", 9999) if year > 1 else ("greater", 1)
+        raise _Invalid(f"Ensure this value is {bound} than or equal to {limit}.")
+    return year
 
 
 def _regex(coerce: Coercer, value: str) -> str:
@@ -183,6 +214,8 @@ def _lookup_params(
             params |= _lookup_params(type_, name, at, ids, seen | {type_.name})
         if coerce is not None and lookup in ("regex", "iregex"):
             coerce = bind(_regex, coerce)
+        if coerce is not None and prefix.rpartition("__")[2] in ("year", "iso_year"):
+            coerce = bind(_year, coerce)
         if coerce is not None:
             params[name] = _Param(at, coerce, arity, pack)
             if lookup == "exact":
@@ -201,8 +234,8 @@ def _filter_params(schema: Schema, filter_type: GraphQLInputObjectType) -> dict[
         model_field = model_fields.get(legacy)
         relation = bool(model_field and model_field.is_relation)
         key = model_field.related_model._meta.pk if relation else model_field
-        # An integer key is checked here, or the database would fail the whole query.
-        parse = (lambda value: str(int(value))) if isinstance(key, models.IntegerField) else str
+        # A key is checked here (type, column range), or the database would fail the whole query.
+        parse = bind(model_key, key) if isinstance(key, models.Field) else str
         ids = bind(_parse, parse, _NOT_A_CHOICE if relation else "Enter a whole number.")
         subfields = type_.fields if isinstance(type_, GraphQLInputObjectType) else {}
         if len(subfields) == 1 and get_named_type(next(iter(subfields.values())).type).name == "ID":

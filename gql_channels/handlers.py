@@ -21,7 +21,7 @@ from strawberry.types.graphql import OperationType
 
 from .exceptions import APIException, NotFound, ValidationError, from_graphql_errors, from_operation_info
 from .execution import NeedsEventLoop, execute, execute_sync, subscribe
-from .inputs import INT_MAX, accepts
+from .inputs import INT_MAX, accepts, model_key
 from .operations import OPERATION_INFO, RESULT, Operation
 from .pagination import BasePagination, CursorPage, CursorPagination, Page
 
@@ -179,14 +179,19 @@ class BoundResource:
         return self.primary_key(match.kwargs[self.resource.lookup_url_kwarg])
 
     def primary_key(self, value: Any) -> str:
-        """``value`` as a key of the model served, or the 404 a missing object gets."""
+        """``value`` as a key of the model served (``" 2"`` -> ``"2"``), or the 404 a missing object gets."""
         model = self.model
-        if model is not None:
-            try:
-                model._meta.pk.to_python(value)
-            except (DjangoValidationError, TypeError):
-                raise NotFound(next(iter(self.operations.values())).not_found_detail) from None
-        return str(value)
+        if model is None:
+            return str(value)
+        try:
+            return model_key(model._meta.pk, value)
+        except (DjangoValidationError, TypeError, ValueError):
+            raise NotFound(next(iter(self.operations.values())).not_found_detail) from None
+
+    def route_kwargs(self, match: RouteMatch) -> dict[str, Any]:
+        """The route's kwargs, its lookup value as the model's key: ``books/ 2/`` names book 2's groups."""
+        lookup = self.resource.lookup_url_kwarg
+        return {**match.kwargs, lookup: self.lookup(match)} if lookup in match.kwargs else dict(match.kwargs)
 
     def key(self, operation: Operation, match: RouteMatch) -> dict[str, str]:
         """The input field naming the object to change: the route's pk, as a GlobalID if need be."""

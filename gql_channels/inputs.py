@@ -141,7 +141,18 @@ def _boolean(allow_null: bool, value: Any) -> bool | None:
     raise _Invalid("Must be a valid boolean.")
 
 
-def _pk(as_int: bool, value: Any) -> str:
+def model_key(field: models.Field, value: Any) -> str:
+    """``value`` as the key column ``field`` stores it (``" 2"`` -> ``"2"``).
+
+    Django's ``ValidationError`` when it cannot be one: the wrong type, or beyond what the column
+    holds (a 20-digit integer), which the database would otherwise fail on mid-query.
+    """
+    python = field.to_python(value)
+    field.run_validators(python)
+    return str(python)
+
+
+def _pk(key: models.Field | None, value: Any) -> str:
     """DRF ``PrimaryKeyRelatedField``: anything that could be a key, checked against the key's type."""
     wrong = f"Incorrect type. Expected pk value, received {type(value).__name__}."
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -149,12 +160,17 @@ def _pk(as_int: bool, value: Any) -> str:
     if isinstance(value, float) and not value.is_integer():
         raise _Invalid(wrong)
     value = int(value) if isinstance(value, float) else value
-    if as_int:
-        try:
-            value = int(value)
-        except ValueError:
-            raise _Invalid(wrong) from None
-    return str(value)
+    if key is None:
+        return str(value)
+    try:
+        python = key.to_python(value)
+    except (DjangoValidationError, TypeError, ValueError):
+        raise _Invalid(wrong) from None
+    try:
+        key.run_validators(python)
+    except DjangoValidationError:  # no row can have it
+        raise _Invalid(f'Invalid pk "{value}" - object does not exist.') from None
+    return str(python)
 
 
 def _many(pk: Coercer, allow_empty: bool, value: Any) -> dict[str, list[str]]:
@@ -210,20 +226,21 @@ def _coercer(type_: GraphQLInputType, model_field: models.Field | None) -> Coerc
     nullable = not isinstance(type_, GraphQLNonNull)
     base = type_ if nullable else type_.of_type
     allow_null = nullable and (model_field is None or model_field.null)
-    int_key = isinstance(getattr(model_field, "target_field", model_field), models.IntegerField)
+    key = getattr(model_field, "target_field", model_field)
+    key = key if isinstance(key, models.Field) else None
     kind = _relation(base) if isinstance(base, GraphQLInputObjectType) else None
     null, empty_is_null = None, False
-    scalars: dict[str, Coercer] = {"Int": _int, "Float": _float, "Decimal": _decimal, "ID": bind(_pk, int_key)}
+    scalars: dict[str, Coercer] = {"Int": _int, "Float": _float, "Decimal": _decimal, "ID": bind(_pk, key)}
     scalars |= {"Boolean": bind(_boolean, allow_null), "String": bind(_string, model_field is None or model_field.blank)}
     if isinstance(base, GraphQLScalarType) and base.name in scalars:
         inner = scalars[base.name]
     elif isinstance(base, GraphQLEnumType):
         inner = bind(_choice, base)
     elif kind == "one":
-        pk = bind(_pk, int_key)
+        pk = bind(_pk, key)
         inner, null, empty_is_null = (lambda value: {"set": pk(value)}), {"set": None}, True
     elif kind == "many":
-        inner = bind(_many, bind(_pk, int_key), model_field is None or model_field.blank)
+        inner = bind(_many, bind(_pk, key), model_field is None or model_field.blank)
     else:
         inner = bind(_graphql, base, _SCALAR_MESSAGES.get(getattr(base, "name", ""), "Invalid value."))
     return bind(_nullable, inner, allow_null, null, empty_is_null)
@@ -330,7 +347,7 @@ class InputShape:
             try:
                 rows = field.related._default_manager.filter(pk__in=keys).values_list("pk", flat=True)
                 found = {str(pk) for pk in rows}
-            except (ValueError, TypeError, DjangoValidationError):
+            except (ValueError, TypeError, OverflowError, DjangoValidationError):
                 continue  # a key the related model cannot hold: not a missing row
             missing = next((key for key in keys if key not in found), None)
             if missing is not None:

@@ -7,6 +7,7 @@ so the contract of ``legacy-protocol.md`` section 1 is tested without a socket.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -42,6 +43,14 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite(text: str) -> float:
+    """``1e999`` is valid JSON but no float: echoed back it would be ``Infinity``, which is not."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of the range of a double")
+    return number
+
+
 def _deeper_than(value: Any, limit: int) -> bool:
     """Whether ``value`` nests containers more than ``limit`` deep (iterative: no recursion)."""
     stack = [(value, 1)]
@@ -66,7 +75,7 @@ def parse_frame(text_data: str | None, bytes_data: bytes | None = None, *, max_d
     if not text_data.strip():
         return LegacyRequest(None, "", problem=ParseError("Empty frame."))
     try:
-        message = json.loads(text_data, parse_constant=_reject_constant)
+        message = json.loads(text_data, parse_constant=_reject_constant, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
         return LegacyRequest(None, "", problem=ParseError(f"JSON parse error - {exc}"))
     if not isinstance(message, dict):

@@ -30,6 +30,7 @@ from graphql import (
 from strawberry_django.relay import DjangoCursorConnection
 
 from .filtering import FilterShape
+from .groups import group_safe
 from .handlers import SUBSCRIPTION_ACTIONS, BoundResource
 from .inputs import InputShape
 from .operations import (
@@ -147,7 +148,7 @@ class Action:
         """The group named from the route's kwargs, ``None`` when the route lacks one of them."""
         if not self.broadcasts_on(kwargs):
             return None
-        return f"gql_channels.broadcast.{self.broadcast.format(**kwargs)}"
+        return group_safe(f"gql_channels.broadcast.{self.broadcast.format(**kwargs)}")
 
 
 class Resource:

@@ -41,6 +41,9 @@ BAD_FRAMES = {
     "nested object past recursion": '{"a":' * 100_000 + "1" + "}" * 100_000,
     "nested data past recursion": '{"action": "list", "route": "", "data": ' + "[" * 200_000 + "]" * 200_000 + "}",
     "huge int": '{"action": "list", "route": "", "data": ' + "9" * 5000 + "}",
+    # Valid JSON, but no double holds it: echoed back it would be Infinity, which is not JSON.
+    "float past double": '{"action": "list", "route": "", "request_id": 1e999}',
+    "negative float past double": '{"action": "list", "route": "", "data": {"x": -1e999}}',
 }
 
 

@@ -251,3 +251,22 @@ async def test_broadcast_action_reaches_subscribers_of_the_route(connect, librar
     assert next(c for c in copies if c["action"] == "update")["request_id"] == "w"  # the model event too
     await no_more(editor)  # no second copy of its own reply
     await no_more(other)
+
+
+async def test_a_route_key_is_the_model_key_for_groups(connect, library) -> None:
+    """``books/ 2/`` names book 2 (as Django reads it): its broadcast reaches ``books/2/``'s subscribers,
+    and a key no row can have is a 404 before any group is joined or anything written."""
+    book = library["books"][1]
+    watcher = await connect()
+    editor = await connect("editor")
+    assert (await watcher.request("subscribe", f"books/{book.id}/", request_id="w"))["status"] == 201
+    reply = await editor.request("publish", f"books/ {book.id}/")
+    assert (reply["status"], reply["route"]) == (200, f"books/ {book.id}/")
+    copies = [await watcher.receive_json_from(timeout=5), await watcher.receive_json_from(timeout=5)]
+    assert {c["action"] for c in copies} == {"publish", "update"}
+    for route in (f"books/{'9' * 300}/", f"books/{2**63}/"):
+        refused = await watcher.request("subscribe", route)
+        assert (refused["status"], refused["errors"]) == (404, [{"detail": "No Book matches the given query."}])
+        refused = await editor.request("publish", route)
+        assert refused["status"] == 404
+    await no_more(watcher)

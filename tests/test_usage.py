@@ -164,12 +164,16 @@ async def test_messages_through_the_consumer_are_counted_per_pattern_and_action(
         assert (await client.request("fly", "articles/"))["status"] == 405
         await client.send_to(text_data="not json")
         assert (await client.receive_json_from())["status"] == 400
+        # The client's free text is never a row (any length, any character: a lone surrogate too).
+        await client.send_to(text_data='{"action": "\\ud800", "route": 5}')
+        assert (await client.receive_json_from())["status"] == 400
+        assert (await client.request("free text", 5))["status"] == 400
     await usage.flush()
     assert await rows() == {
         ("test_child_route/", "list"): (2, 1),
         (r"^test_child_route/(?P<pk>[-\w]+)/$", "retrieve"): (1, 0),
         ("articles/<str:pk>/", "retrieve"): (1, 0),
         ("articles/", None): (1, 1),
-        (None, None): (2, 2),
+        (None, None): (4, 4),
     }
     assert all([row.last_served_at >= since async for row in RouteUsage.objects.all()])
