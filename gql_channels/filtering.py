@@ -110,11 +110,12 @@ def _storable_datetime(value: str) -> str:
     A naive one is read in the current time zone, as Django would, without its naive-datetime warning.
     """
     parsed = datetime.fromisoformat(value.strip())
-    if settings.USE_TZ and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)  # OverflowError near the ends of the calendar
-    if parsed.tzinfo is not None:
-        parsed.astimezone(dt_timezone.utc)
-    return parsed.isoformat()
+    if timezone.is_aware(parsed):
+        parsed.astimezone(dt_timezone.utc)  # OverflowError near the ends of the calendar
+        return value
+    if not settings.USE_TZ:
+        return value
+    return timezone.make_aware(parsed).astimezone(dt_timezone.utc).isoformat()
 
 
 def _year(coerce: Coercer, value: str) -> int:

@@ -246,6 +246,8 @@ LOOKUPS = [
     ({"id__isnull": "1"}, {"id": {"isNull": True}}),
     ({"created_at": "2024-01-02T03:04:05Z"}, {"createdAt": {"exact": "2024-01-02T03:04:05Z"}}),
     ({"created_at__gte": "2024-01-02T03:04:05+00:00"}, {"createdAt": {"gte": "2024-01-02T03:04:05+00:00"}}),
+    # A naive datetime is read in the current time zone (UTC here), as Django would, minus its warning.
+    ({"created_at__lt": "2024-01-02T03:04:05"}, {"createdAt": {"lt": "2024-01-02T03:04:05+00:00"}}),
     (
         {"created_at__range": "2024-01-01T00:00:00Z,2024-12-31T00:00:00Z"},
         {"createdAt": {"range": {"start": "2024-01-01T00:00:00Z", "end": "2024-12-31T00:00:00Z"}}},
