@@ -212,6 +212,16 @@ async def connect(users) -> AsyncIterator[Callable[..., Any]]:
         await client.disconnect()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """No persistent connections in the test process: a connection left open in a Channels worker
+    thread would keep PostgreSQL from dropping the test database at the end."""
+    from django.conf import settings
+
+    for database in settings.DATABASES.values():
+        database["CONN_MAX_AGE"] = 0
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings) -> None:
     """Users are created in many tests; the real hasher's cost only slows the suite down."""
