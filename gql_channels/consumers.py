@@ -263,8 +263,10 @@ class ActionConsumer(ChannelsWSConsumer):
         await asyncio.wait({task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
         if not ready.done():
             ready.cancel()
-            task.cancel()
             failure = task.exception() if task.done() and not task.cancelled() else None
+            task.cancel()
+            # Let it leave the groups it joined before failing (bounded: the layer may be what is down).
+            await asyncio.wait({task}, timeout=5)
             if isinstance(failure, APIException):
                 raise failure
             # Joining the channel layer failed (Redis unreachable, say): the service, not the client.

@@ -107,6 +107,9 @@ class BoundResource:
         """Start the subscription of this route: one object's events, or the filtered list's."""
         detail = self.resource.lookup_url_kwarg in match.kwargs
         operation = self.subscriptions[detail]
+        if detail and "retrieve" in self.operations:
+            # DRF's get_object(): only an object the client may retrieve is subscribed to (404 otherwise).
+            await self.retrieve(self.operations["retrieve"], match, context)
         if detail:
             variables = {operation.lookup_variable: self.lookup(match)}
         elif operation.filters is not None and operation.filters.filters_argument:

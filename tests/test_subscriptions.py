@@ -270,3 +270,13 @@ async def test_a_route_key_is_the_model_key_for_groups(connect, library) -> None
         refused = await editor.request("publish", route)
         assert refused["status"] == 404
     await no_more(watcher)
+
+
+async def test_a_subscription_that_cannot_start_leaves_no_group(library) -> None:
+    """``books/<missing>/``: the broadcast group is joined before the object subscription fails; the
+    failure answers 404 and leaves that group again."""
+    async with ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/") as client:
+        reply = await client.request("subscribe", "books/999999/")
+        assert (reply["status"], reply["errors"]) == (404, [{"detail": "No Book matches the given query."}])
+        assert group_members() == set()
+        assert (await client.request("list", "books/"))["status"] == 200
