@@ -189,7 +189,7 @@ class BoundResource:
         try:
             return model_key(model._meta.pk, value)
         except (DjangoValidationError, TypeError, ValueError):
-            raise NotFound(next(iter(self.operations.values())).not_found_detail) from None
+            raise NotFound(self.not_found_detail) from None
 
     def route_kwargs(self, match: RouteMatch) -> dict[str, Any]:
         """The route's kwargs, its lookup value as the model's key: ``books/ 2/`` names book 2's groups."""
@@ -286,10 +286,16 @@ class BoundResource:
             raise refused[1]
         return self._result(operation, result)
 
+    @property
+    def not_found_detail(self) -> str:
+        """DRF's 404 for the model served (``No Book matches the given query.``), custom actions too."""
+        return next((op.not_found_detail for op in self.operations.values() if op.shape), NotFound.default_detail)
+
     def _result(self, operation: Operation, result: ExecutionResult) -> Any:
         """The root field's data, or the ``APIException`` its errors map to."""
         if result.errors:
-            raise from_graphql_errors(result.errors, not_found=operation.not_found_detail)
+            not_found = operation.not_found_detail if operation.shape else self.not_found_detail
+            raise from_graphql_errors(result.errors, not_found=not_found)
         if operation.shape is None:
             data = result.data or {}
             return next(iter(data.values())) if len(data) == 1 else data

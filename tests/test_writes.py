@@ -228,7 +228,7 @@ async def test_custom_action(connect, library) -> None:
     }
     assert (await Book.objects.aget(pk=book.id)).published
     reply = await editor.request("publish", "books/999999/")
-    assert reply["status"] == 404 and reply["data"] is None
+    assert (reply["status"], reply["errors"], reply["data"]) == (404, [{"detail": "No Book matches the given query."}], None)
     # A key that cannot be a pk is the route's 404 before anything runs, as for retrieve.
     reply = await editor.request("publish", "books/abc/")
     assert (reply["status"], reply["errors"]) == (404, [{"detail": "No Book matches the given query."}])
