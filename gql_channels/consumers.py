@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -260,6 +261,7 @@ class ActionConsumer(ChannelsWSConsumer):
             parts.append(self._push_broadcasts(groups, joined[-1]))
         task = asyncio.ensure_future(asyncio.gather(*parts))
         ready = asyncio.ensure_future(asyncio.gather(*(event.wait() for event in joined)))
+        task.add_done_callback(functools.partial(_subscription_ended, ready))
         await asyncio.wait({task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
         if not ready.done():
             ready.cancel()
@@ -314,3 +316,12 @@ class ActionConsumer(ChannelsWSConsumer):
     async def get_context(self) -> Any:
         """The context resolvers see: the same as under Strawberry's own Channels consumers."""
         return LegacyContext(request=self, ws=self)
+
+
+def _subscription_ended(started: asyncio.Future[Any], task: asyncio.Future[Any]) -> None:
+    """Log a running subscription that failed (one that could not start was answered and logged then;
+    a stopped one ends cancelled: nothing to say)."""
+    failure = None if task.cancelled() else task.exception()
+    running = started.done() and not started.cancelled()
+    if running and failure is not None and not isinstance(failure, asyncio.CancelledError):
+        logger.error("A legacy subscription stopped pushing events", exc_info=failure)

@@ -280,3 +280,23 @@ async def test_a_subscription_that_cannot_start_leaves_no_group(library) -> None
         assert (reply["status"], reply["errors"]) == (404, [{"detail": "No Book matches the given query."}])
         assert group_members() == set()
         assert (await client.request("list", "books/"))["status"] == 200
+
+
+async def test_a_running_subscription_that_fails_is_logged(library, monkeypatch, caplog) -> None:
+    """Its events stop: the client cannot be told (no request to answer), the server log says why."""
+
+    async def failing(self: Any, groups: list[str], joined: asyncio.Event) -> None:
+        joined.set()
+        await asyncio.sleep(0.05)
+        raise RuntimeError("the channel layer went away")
+
+    monkeypatch.setattr(ActionConsumer, "_push_broadcasts", failing)
+    async with ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/") as client:
+        assert (await client.request("subscribe", f"books/{library['books'][0].id}/"))["status"] == 201
+        for _ in range(100):
+            if any("stopped pushing events" in r.message for r in caplog.records):
+                break
+            await asyncio.sleep(0.01)
+        failed = [r for r in caplog.records if "stopped pushing events" in r.message]
+        assert len(failed) == 1 and "the channel layer went away" in str(failed[0].exc_info[1])
+        assert (await client.request("list", "books/"))["status"] == 200
