@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as attribute
@@ -131,7 +132,9 @@ def _regex(coerce: Coercer, value: str) -> str:
     """A pattern the database would fail on (``(``) is the client's 400, not a failed query."""
     pattern = coerce(value)
     try:
-        re.compile(pattern)
+        with warnings.catch_warnings():  # "[[" compiles, with a FutureWarning about Python's own syntax
+            warnings.simplefilter("ignore")
+            re.compile(pattern)
     except (re.error, RecursionError, OverflowError):
         raise _Invalid("Enter a valid regular expression.") from None
     return pattern
