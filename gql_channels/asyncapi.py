@@ -3,9 +3,9 @@
 Legacy clients have no schema of their own: the replies they parse were whatever the old
 serializers rendered. This document gives them one, generated from the same operations the
 consumer serves: one channel per route pattern (its captures as parameters), one ``send``
-operation per action whose ``reply`` is the envelope, and JSON Schemas derived from the
-GraphQL types (integer keys as integers, relations as primary keys, nullability from the
-schema). Operations are written from the legacy client's side: it sends the request and
+operation per action whose ``reply`` is the envelope, on routes that serve them ``subscribe`` /
+``unsubscribe`` and a ``receive`` operation for what a subscription pushes, and JSON Schemas
+derived from the GraphQL types (``json_schemas``). Operations are written from the legacy client's side: it sends the request and
 receives the reply. ``manage.py gql_channels_asyncapi`` writes it.
 """
 
@@ -14,46 +14,23 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import FieldDoesNotExist
-from django.db import models
 from graphql import (
-    FieldNode,
-    GraphQLEnumType,
-    GraphQLInputObjectType,
-    GraphQLList,
     GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLScalarType,
     OperationDefinitionNode,
-    SelectionSetNode,
-    get_named_type,
-    parse,
 )
+
+from .json_schemas import JSONSchemas, pascal_case
 
 if TYPE_CHECKING:
     from .consumers import ActionConsumer, CompiledRoutes
     from .handlers import BoundResource
-    from .inputs import InputShape
-    from .operations import ItemShape, Operation
+    from .operations import Operation
 
 __all__ = ["ASYNCAPI_VERSION", "asyncapi_document"]
 
 ASYNCAPI_VERSION = "3.0.0"
 #: Standard actions in the order a reader expects them; custom actions follow, as declared.
 _ACTION_ORDER = ("list", "create", "retrieve", "update", "partial_update", "destroy")
-_SCALARS: dict[str, dict[str, Any]] = {
-    "Int": {"type": "integer"},
-    "Float": {"type": "number"},
-    "String": {"type": "string"},
-    "Boolean": {"type": "boolean"},
-    "ID": {"type": "string"},
-    "DateTime": {"type": "string", "format": "date-time"},
-    "Date": {"type": "string", "format": "date"},
-    "Time": {"type": "string", "format": "time"},
-    "UUID": {"type": "string", "format": "uuid"},
-    "Decimal": {"type": "string"},
-    "JSON": {},
-}
 _REQUEST_ID = {"description": "Any JSON value the client chooses; echoed in the reply to match it."}
 _ERROR_REPLY: dict[str, Any] = {
     "type": "object",
@@ -97,47 +74,6 @@ def asyncapi_document(
     return _Builder(routes).document(consumer.__qualname__, host=host, pathname=pathname, version=version)
 
 
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    if not schema:
-        return schema
-    if "$ref" in schema:
-        return {"anyOf": [schema, {"type": "null"}]}
-    schema = dict(schema)
-    if "enum" in schema:
-        schema["enum"] = [*schema["enum"], None]
-    if "type" in schema:
-        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        schema["type"] = [*types, "null"]
-    return schema
-
-
-def _scalar(named: Any) -> dict[str, Any]:
-    if isinstance(named, GraphQLEnumType):
-        return {"type": "string", "enum": list(named.values)}
-    if named.name in _SCALARS:
-        return dict(_SCALARS[named.name])
-    return {"description": f"GraphQL scalar `{named.name}`."}
-
-
-def _int_key(model: type[models.Model] | None, name: str) -> bool:
-    """The model field (or, for a relation, the related key) is an integer: legacy clients get ints."""
-    if model is None:
-        return False
-    try:
-        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return False
-    return isinstance(getattr(field, "target_field", field), models.IntegerField)
-
-
-def _null_allowed(model: type[models.Model] | None, name: str) -> bool:
-    """DRF let a nullable input be null only when the model field is nullable too."""
-    try:
-        return model is None or model._meta.get_field(name).null
-    except FieldDoesNotExist:
-        return True
-
-
 def _address(pattern: str) -> str:
     """The route pattern with each capture as an AsyncAPI ``{parameter}``, anchors dropped."""
     parts: list[str] = []
@@ -167,14 +103,11 @@ def _identifier(text: str) -> str:
     return re.sub(r"[^\w.-]+", "_", text).strip("_") or "root"
 
 
-def _camel(action: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^0-9a-zA-Z]+", action))
-
-
-class _Builder:
+class _Builder(JSONSchemas):
     def __init__(self, routes: CompiledRoutes) -> None:
+        super().__init__()
         self.routes = routes
-        self.schemas: dict[str, Any] = {"ErrorReply": _ERROR_REPLY}
+        self.schemas["ErrorReply"] = _ERROR_REPLY
         self.messages: dict[str, Any] = {
             "ErrorReply": {
                 "name": "ErrorReply",
@@ -200,6 +133,8 @@ class _Builder:
                 request, reply = self.action_messages(binding, action, binding.operations[action], entry.captures)
                 channels[channel_id]["messages"] |= {f"{action_id}_request": request, f"{action_id}_reply": reply}
                 operations[f"{channel_id}.{action_id}"] = self.operation(channel_id, action, binding.operations[action])
+            if "subscribe" in binding.actions_for(entry.captures):
+                self.live(channels[channel_id], operations, channel_id, binding, entry.captures)
         return {
             "asyncapi": ASYNCAPI_VERSION,
             "info": {
@@ -264,14 +199,79 @@ class _Builder:
             "x-graphql-document": operation.source,
         }
 
-    def register(self, store: dict[str, Any], name: str, value: dict[str, Any]) -> str:
-        """Add ``value`` under ``name`` (suffixed if another value has it); return the name used."""
-        candidate, number = name, 1
-        while candidate in store and store[candidate] != value:
-            number += 1
-            candidate = f"{name}_{number}"
-        store[candidate] = value
-        return candidate
+    def live(
+        self, channel: dict[str, Any], operations: dict[str, Any], channel_id: str, binding: BoundResource,
+        captures: frozenset[str],
+    ) -> None:
+        """``subscribe`` (201) and ``unsubscribe`` (204), and what a subscribed client then receives:
+        model events on the object's detail route, and the broadcast replies of custom actions."""
+        type_name = next((op.shape.type_name for op in binding.operations.values() if op.shape), "")
+        live = binding.served_operations(captures).get("subscribe")
+        for action, status in (("subscribe", 201), ("unsubscribe", 204)):
+            request = {
+                "type": "object",
+                "required": ["action", "route"],
+                "properties": {
+                    "action": {"const": action},
+                    "route": {"type": "string", "description": "The route to follow (a list route's filters apply)."},
+                    "request_id": {**_REQUEST_ID, "description": "Names the subscription: events carry it."},
+                },
+            }
+            reply = {
+                "type": "object",
+                "required": ["errors", "data", "action", "route", "status"],
+                "properties": {
+                    "errors": {"type": "array", "maxItems": 0}, "data": {"type": "null"}, "action": {"const": action},
+                    "route": {"type": "string"}, "status": {"const": status}, "request_id": _REQUEST_ID,
+                },
+            }
+            channel["messages"] |= {
+                f"{action}_request": self.message_ref(f"{type_name}{pascal_case(action)}Request", f"{action} request", request),
+                f"{action}_reply": self.message_ref(f"{type_name}{pascal_case(action)}Reply", f"{action} reply", reply),
+            }
+            messages = f"#/channels/{channel_id}/messages"
+            operations[f"{channel_id}.{action}"] = {
+                "action": "send",
+                "channel": {"$ref": f"#/channels/{channel_id}"},
+                "summary": f"{action}: " + (
+                    "the route's model events and broadcasts." if action == "subscribe" else "stops them."
+                ),
+                "messages": [{"$ref": f"{messages}/{action}_request"}],
+                "reply": {
+                    "channel": {"$ref": f"#/channels/{channel_id}"},
+                    "messages": [{"$ref": f"{messages}/{action}_reply"}, {"$ref": f"{messages}/error"}],
+                },
+                **({"x-graphql-document": live.source} if live is not None and action == "subscribe" else {}),
+            }
+        received = []
+        shape = next((op.shape for op in binding.operations.values() if op.shape), None)
+        if live is not None and shape is not None:
+            event = {
+                "type": "object",
+                "description": "A committed change, rendered as `retrieve` renders the object.",
+                "required": ["errors", "data", "action", "route", "status"],
+                "properties": {
+                    "errors": {"type": "array", "maxItems": 0},
+                    "data": {"$ref": f"#/components/schemas/{self.item(binding, shape)}"},
+                    "action": {"enum": ["create", "update", "delete"]},
+                    "route": {"type": "string", "description": "The object's detail route."},
+                    "status": {"const": 200},
+                    "request_id": {**_REQUEST_ID, "description": "The subscribe's request_id."},
+                },
+            }
+            channel["messages"]["event"] = self.message_ref(f"{type_name}Event", "model event", event)
+            received.append({"$ref": f"#/channels/{channel_id}/messages/event"})
+        received += [
+            {"$ref": f"#/channels/{channel_id}/messages/{_identifier(action)}_reply"}
+            for action, declared in binding.resource.actions.items()
+            if declared.broadcasts_on(captures) and f"{_identifier(action)}_reply" in channel["messages"]
+        ]
+        operations[f"{channel_id}.events"] = {
+            "action": "receive",
+            "channel": {"$ref": f"#/channels/{channel_id}"},
+            "summary": "Pushed to a subscribed client: model events, and custom actions' broadcast replies.",
+            "messages": received,
+        }
 
     def message_ref(self, name: str, title: str, payload: dict[str, Any]) -> dict[str, str]:
         message = {
@@ -287,7 +287,7 @@ class _Builder:
         self, binding: BoundResource, action: str, operation: Operation, captures: frozenset[str]
     ) -> tuple[dict[str, str], dict[str, str]]:
         type_name = next((op.shape.type_name for op in binding.operations.values() if op.shape), "")
-        base = f"{type_name}{_camel(action)}"
+        base = f"{type_name}{pascal_case(action)}"
         request: dict[str, Any] = {
             "type": "object",
             "required": ["action", "route"],
@@ -356,31 +356,6 @@ class _Builder:
             page = {"count": {"type": "integer", "minimum": 0}, **page}
         return {"type": "object", "required": list(page), "properties": page}
 
-    def item(self, binding: BoundResource, shape: ItemShape) -> str:
-        """The schema of one rendered object, as ``ModelSerializer(fields="__all__")`` would have sent it."""
-        gql_type = binding.schema._schema.get_type(shape.type_name)
-        converted = {key for key, _ in shape.converters}
-        properties: dict[str, Any] = {}
-        for node in parse(f"{{ {shape.selection} }}").definitions[0].selection_set.selections:
-            key = (node.alias or node.name).value
-            field_type = gql_type.fields[node.name.value].type
-            inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
-            named = get_named_type(inner)
-            if isinstance(named, GraphQLObjectType) or (named.name == "ID" and key in converted):
-                schema = {"type": "integer" if _int_key(shape.model, key) else "string"}
-            else:
-                schema = _scalar(named)
-            if isinstance(inner, GraphQLList):
-                schema = {"type": "array", "items": schema}
-            properties[key] = schema if isinstance(field_type, GraphQLNonNull) else _nullable(schema)
-        schema = {
-            "type": "object",
-            "description": f"GraphQL `{shape.type_name}`, rendered for legacy clients.",
-            "required": list(properties),
-            "properties": properties,
-        }
-        return self.register(self.schemas, shape.type_name, schema)
-
     def request_data(
         self, binding: BoundResource, action: str, operation: Operation, captures: frozenset[str]
     ) -> dict[str, Any] | None:
@@ -402,77 +377,3 @@ class _Builder:
         if not properties:
             return None
         return {"type": "object", "required": required, "properties": properties}
-
-    def input(self, binding: BoundResource, operation: Operation, *, partial: bool) -> str:
-        """The schema of a write's ``data``: the legacy field names, DRF's coercions noted."""
-        shape: InputShape = operation.input
-        input_type = binding.schema._schema.get_type(shape.type_name)
-        model = operation.shape.model if operation.shape else None
-        properties = {
-            field.legacy_name: self.input_value(input_type.fields[field.graphql_name].type, model, field.legacy_name)
-            for field in shape.fields
-        }
-        schema: dict[str, Any] = {
-            "type": "object",
-            "description": (
-                f"Translated into GraphQL `{shape.type_name}`. Values are coerced like DRF's fields "
-                '("12" is an integer, "yes" a boolean); unknown keys are ignored.'
-            ),
-            "properties": properties,
-        }
-        if not partial and shape.required:
-            schema["required"] = [field.legacy_name for field in shape.fields if field.legacy_name in shape.required]
-        action = "PartialUpdate" if partial else _camel(operation.action)
-        return self.register(self.schemas, f"{operation.shape.type_name}{action}Data", schema)
-
-    def input_value(self, type_: Any, model: type[models.Model] | None, name: str) -> dict[str, Any]:
-        """The JSON a legacy client sends for one input field or variable."""
-        inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-        named = get_named_type(inner)
-        if model is None:  # a custom action's variable: GraphQL takes an ID as a string or an int
-            pk: dict[str, Any] = {"type": ["integer", "string"]}
-        else:
-            pk = {"type": "integer" if _int_key(model, name) else "string"}
-        if isinstance(named, GraphQLInputObjectType) and "set" in named.fields:  # strawberry-django relation input
-            set_type = named.fields["set"].type
-            many = isinstance(set_type.of_type if isinstance(set_type, GraphQLNonNull) else set_type, GraphQLList)
-            schema = {"type": "array", "items": pk} if many else pk
-        elif isinstance(named, GraphQLInputObjectType):
-            schema = {"type": "object", "description": f"GraphQL input `{named.name}`."}
-        else:
-            schema = pk if named.name == "ID" else _scalar(named)
-            if isinstance(inner, GraphQLList):
-                schema = {"type": "array", "items": schema}
-        nullable = not isinstance(type_, GraphQLNonNull) and _null_allowed(model, name)
-        return _nullable(schema) if nullable else schema
-
-    def custom_reply_data(self, binding: BoundResource, operation: Operation) -> dict[str, Any]:
-        """A custom action answers its root field's result as GraphQL returns it (IDs are strings)."""
-        definition = next(d for d in operation.document.definitions if isinstance(d, OperationDefinitionNode))
-        data = self.selection(binding.schema._schema.get_root_type(definition.operation), definition.selection_set)
-        fields = data["properties"]
-        return next(iter(fields.values())) if len(fields) == 1 else data
-
-    def selection(self, parent: Any, selection_set: SelectionSetNode) -> dict[str, Any]:
-        properties: dict[str, Any] = {}
-        for node in selection_set.selections:
-            if not isinstance(node, FieldNode):
-                continue  # fragments: described loosely (additional properties allowed)
-            key = (node.alias or node.name).value
-            if node.name.value == "__typename":
-                properties[key] = {"type": "string"}
-                continue
-            properties[key] = self.output(parent.fields[node.name.value].type, node.selection_set)
-        return {"type": "object", "required": list(properties), "properties": properties}
-
-    def output(self, type_: Any, selection_set: SelectionSetNode | None) -> dict[str, Any]:
-        inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-        if isinstance(inner, GraphQLList):
-            schema = {"type": "array", "items": self.output(inner.of_type, selection_set)}
-        elif isinstance(inner, GraphQLObjectType) and selection_set is not None:
-            schema = self.selection(inner, selection_set)
-        elif isinstance(inner, (GraphQLScalarType, GraphQLEnumType)):
-            schema = _scalar(inner)
-        else:
-            schema = {"type": "object"}
-        return schema if isinstance(type_, GraphQLNonNull) else _nullable(schema)

@@ -140,7 +140,26 @@ def test_a_send_operation_per_action_with_its_reply(document: dict[str, Any]) ->
     source = LegacyConsumer.compiled_routes.binding(LegacyConsumer.routepatterns[0].callback).operations["list"].source
     assert operation["x-graphql-document"] == source
     detail = [name for name in document["operations"] if name.startswith("books_pk.")]
-    assert detail == ["books_pk.retrieve", "books_pk.update", "books_pk.partial_update", "books_pk.destroy", "books_pk.publish"]
+    assert detail == [
+        "books_pk.retrieve", "books_pk.update", "books_pk.partial_update", "books_pk.destroy", "books_pk.publish",
+        "books_pk.subscribe", "books_pk.unsubscribe", "books_pk.events",
+    ]
+
+
+def test_subscriptions_and_what_they_push(document: dict[str, Any]) -> None:
+    subscribe = document["operations"]["books_pk.subscribe"]
+    assert subscribe["action"] == "send" and subscribe["x-graphql-document"].startswith("subscription ")
+    assert payload(document, "books/<str:pk>/", "subscribe_reply")["properties"]["status"] == {"const": 201}
+    assert payload(document, "books/<str:pk>/", "unsubscribe_reply")["properties"]["status"] == {"const": 204}
+    events = document["operations"]["books_pk.events"]
+    assert events["action"] == "receive"
+    assert events["messages"] == [
+        {"$ref": "#/channels/books_pk/messages/event"}, {"$ref": "#/channels/books_pk/messages/publish_reply"}
+    ]
+    event = payload(document, "books/<str:pk>/", "event")
+    assert event["properties"]["action"] == {"enum": ["create", "update", "delete"]}
+    assert schema(document, event["properties"]["data"])["properties"]["id"] == {"type": "integer"}
+    assert not any(name.startswith("articles.sub") for name in document["operations"])  # no subscription there
 
 
 def test_request_payloads(document: dict[str, Any]) -> None:
@@ -277,6 +296,26 @@ async def test_real_messages_match_their_schemas(
                 {"message": message_name(document, pattern, f"{action}_request"), "payload": request},
                 {"message": message_name(document, pattern, f"{action}_reply"), "payload": reply},
             ]
+        # Live updates: subscribe, an event pushed by a write, a broadcast, unsubscribe.
+        detail = f"books/{book}/"
+        subscribe = {"action": "subscribe", "route": detail, "request_id": "live"}
+        await client.send_json_to(subscribe)
+        subscribed = await client.receive_json_from()
+        assert subscribed["status"] == 201, subscribed
+        await client.send_json_to({"action": "partial_update", "route": detail, "data": {"pages": 7}})
+        pushed = [await client.receive_json_from(), await client.receive_json_from()]
+        event = next(m for m in pushed if m.get("request_id") == "live")
+        unsubscribe = {"action": "unsubscribe", "route": detail, "request_id": "live"}
+        await client.send_json_to(unsubscribe)
+        unsubscribed = await client.receive_json_from()
+        assert unsubscribed["status"] == 204, unsubscribed
+        payloads += [
+            {"message": message_name(document, "books/<str:pk>/", key), "payload": message}
+            for key, message in (
+                ("subscribe_request", subscribe), ("subscribe_reply", subscribed), ("event", event),
+                ("unsubscribe_request", unsubscribe), ("unsubscribe_reply", unsubscribed),
+            )
+        ]
         for request in failures:
             await client.send_json_to(request)
             reply = await client.receive_json_from()
