@@ -5,8 +5,9 @@ serializers rendered. This document gives them one, generated from the same oper
 consumer serves: one channel per route pattern (its captures as parameters), one ``send``
 operation per action whose ``reply`` is the envelope, on routes that serve them ``subscribe`` /
 ``unsubscribe`` and a ``receive`` operation for what a subscription pushes, and JSON Schemas
-derived from the GraphQL types (``json_schemas``). Operations are written from the legacy client's side: it sends the request and
-receives the reply. ``manage.py gql_channels_asyncapi`` writes it.
+derived from the GraphQL types (``json_schemas``). Operations are written from the legacy
+client's side: it sends the request and receives the reply. ``manage.py gql_channels_asyncapi``
+writes it.
 """
 
 from __future__ import annotations
