@@ -31,18 +31,9 @@ def setup(rows: int, db_path: Path) -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
-    from django.db import connection, transaction
+    from legacy_vs_drf import seed  # the same Title1..TitleN rows, inserted in batches
 
-    from example_project.demo.models import Article
-
-    call_command("migrate", verbosity=0)
-    table = Article._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        batch = 50_000
-        for start in range(1, rows + 1, batch):
-            values = [(f"Title{i}", f"Content{i}") for i in range(start, min(start + batch, rows + 1))]
-            cursor.executemany(f"INSERT INTO {table} (title, content) VALUES (%s, %s)", values)
+    seed(rows)
 
 
 def deep_cursor(first_reply: dict, first_id: int, deep_id: int) -> str:
