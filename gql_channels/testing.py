@@ -28,9 +28,13 @@ class ActionCommunicator(WebsocketCommunicator):
         await self.disconnect()
 
     async def request(
-        self, action: str, route: str = "", data: Any = MISSING, /, *, timeout: float = 5, **extra: Any
+        self, action: str, route: str = "", data: Any = MISSING, /, *, timeout: float = 30, **extra: Any
     ) -> dict[str, Any]:
-        """Send one action message and return the reply envelope; ``extra`` adds keys to it."""
+        """Send one action message and return the reply envelope; ``extra`` adds keys to it.
+
+        ``timeout`` is how long before the consumer counts as hung: generous, so a test on a busy
+        machine waits rather than fails.
+        """
         message: dict[str, Any] = {"action": action, "route": route, **extra}
         if data is not MISSING:
             message["data"] = data

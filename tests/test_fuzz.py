@@ -80,7 +80,7 @@ STATUSES = {200, 201, 204, 400, 401, 403, 404, 405, 429}
 REPLY_KEYS = ["errors", "data", "action", "route", "status"]
 DENIED = "You do not have permission to perform this action."
 #: Seconds to wait for one reply (huge frames included) before the connection counts as hung.
-REPLY_TIMEOUT = 10
+REPLY_TIMEOUT = 30
 
 # --------------------------------------------------------------------------------------------
 # The example's routes, as a client knows them

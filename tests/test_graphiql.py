@@ -22,6 +22,8 @@ from django.urls import re_path
 
 from gql_channels.graphiql import CSP, GraphiQLAssets, GraphiQLHTTPConsumer, install_assets
 
+from .conftest import HUNG
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -66,7 +68,7 @@ def installed_assets() -> Path:
 
 async def fetch(app: Any, path: str, method: str = "GET", headers: Any = ()) -> dict[str, Any]:
     communicator = HttpCommunicator(app, method, path, headers=list(headers))
-    return await communicator.get_response(timeout=10)
+    return await communicator.get_response(timeout=HUNG)
 
 
 def routed(name: str) -> Any:

@@ -31,6 +31,8 @@ from example_project.demo.apps import book_events
 from example_project.demo.models import Article, Author, Book
 from gql_channels.testing import ActionCommunicator
 
+from .conftest import HUNG
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PAYLOADS = [
@@ -115,7 +117,7 @@ async def exchange(client: ActionCommunicator, executions: Executions, message: 
     """Send ``message``, check what ran for it: only the prepared document of its route and action."""
     executions.take()
     await client.send_json_to(message)
-    reply = await client.receive_json_from(timeout=10)
+    reply = await client.receive_json_from(timeout=HUNG)
     executed, parsed = executions.take()
     assert not parsed, f"a document was parsed while serving {message!r}: {parsed}"
     key = (pattern_of(message["route"]) if isinstance(message.get("route"), str) else None, message.get("action"))

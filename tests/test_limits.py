@@ -13,6 +13,8 @@ from gql_channels.handlers import BoundResource
 from gql_channels.protocol import parse_frame
 from gql_channels.testing import ActionCommunicator
 
+from .conftest import HUNG
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -22,7 +24,7 @@ async def test_a_frame_over_the_limit_closes_with_1009(articles) -> None:
             ok = await client.request("list", "test_child_route/", {"pad": "x" * 800})
             assert ok["status"] == 200
             await client.send_to(text_data=json.dumps({"action": "list", "route": "é" * 600}))
-            assert await client.receive_output(timeout=2) == {"type": "websocket.close", "code": 1009}
+            assert await client.receive_output(timeout=HUNG) == {"type": "websocket.close", "code": 1009}
 
 
 def test_json_nested_deeper_than_the_limit_is_a_400() -> None:
@@ -57,12 +59,12 @@ async def test_messages_beyond_the_in_flight_limit_are_answered_429(articles, mo
         async with ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/") as client:
             for n in range(6):
                 await client.send_json_to({"action": "list", "route": "test_child_route/", "request_id": n})
-            throttled = [await client.receive_json_from(timeout=5) for _ in range(4)]
+            throttled = [await client.receive_json_from(timeout=HUNG) for _ in range(4)]
             assert [r["request_id"] for r in throttled] == [2, 3, 4, 5]
             assert all(r["status"] == 429 for r in throttled)
             assert all(r["errors"] == [{"detail": "More than 2 messages in flight on this connection."}] for r in throttled)
             release.set()
-            served = [await client.receive_json_from(timeout=5) for _ in range(2)]
+            served = [await client.receive_json_from(timeout=HUNG) for _ in range(2)]
             assert sorted(r["request_id"] for r in served) == [0, 1] and {r["status"] for r in served} == {200}
             assert (await client.request("list", "test_child_route/"))["status"] == 200
 

@@ -7,10 +7,15 @@
 Each scenario runs on a server of its own (its own process and database, seeded like ``make demo``), so
 the session's ``demo_server`` and the other tests never see this load; both run on SQLite (the demo's
 default) and on a fresh PostgreSQL database.
-Every wait is bounded (``asyncio.wait_for``): a hang fails the test, it never blocks CI.
+
+These are correctness tests, bounded by message counts, never by the clock: a busy machine makes
+replies wait longer in the server's queue (p99 about 11 s on an idle 2-core machine), it never makes
+them stop. So the only time limit is a watchdog on progress: the test fails as hung when no reply at
+all has arrived for ``STALL_TIMEOUT``. Throughput is measured in ``benchmarks/``; the figures printed
+here only describe the run.
 
 What "an error" is here: anything but the exact reply expected for the message. A transport failure
-(handshake refused, connection closed, a reply not arriving within ``REPLY_TIMEOUT``), a frame that is
+(handshake refused, connection closed, the server hung), a frame that is
 not a JSON envelope, a reply whose ``request_id`` was not sent (or was already answered), a request left
 without a reply, a status other than the expected one (so any 5xx), or data other than the seeded
 data. Replies with an *expected* 4xx status (an unknown route's 405, a missing object's 404, an invalid
@@ -60,9 +65,10 @@ HANDSHAKES_AT_ONCE = 100
 CREATORS = 50
 #: Creates each creator sends back to back on its connection.
 CREATES_PER_CREATOR = 10
-#: Longest wait for any one handshake or reply; and for a whole scenario.
-REPLY_TIMEOUT = 30.0
-SCENARIO_TIMEOUT = 100.0
+#: The server is hung when no reply at all (on any connection) has arrived for this long.
+STALL_TIMEOUT = 120.0
+#: How often a waiting client looks at the watchdog.
+POLL = 5.0
 #: Errors shown when a scenario fails (all are counted).
 SHOWN_ERRORS = 20
 
@@ -347,9 +353,26 @@ class Tally:
     kinds: Counter[str] = field(default_factory=Counter)
     replies: int = 0
     last_reply: float = 0.0
+    #: When the server last showed progress (a reply, or the scenario starting): the watchdog's clock.
+    progress: float = field(default_factory=time.perf_counter)
 
     def error(self, message: str) -> None:
         self.errors.append(message[:500])
+
+    def stalled(self) -> bool:
+        return time.perf_counter() - self.progress > STALL_TIMEOUT
+
+
+async def until_progress_stops(operation: Callable[[], Any], tally: Tally) -> Any:
+    """Await ``operation()`` however long the server takes, as long as it answers someone meanwhile."""
+    task = asyncio.ensure_future(operation())
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=POLL)
+        if done:
+            return task.result()
+        if tally.stalled():
+            task.cancel()
+            raise TimeoutError(f"no reply from the server on any connection for {STALL_TIMEOUT} s")
 
 
 async def exchange_burst(
@@ -360,15 +383,16 @@ async def exchange_burst(
     for kind, message, check in burst:
         assert message["request_id"] not in pending
         pending[message["request_id"]] = (time.perf_counter(), kind, message, check)
-        await asyncio.wait_for(socket.send(json.dumps(message)), REPLY_TIMEOUT)
+        await until_progress_stops(lambda message=message: socket.send(json.dumps(message)), tally)
     replies = []
     while pending:
         try:
-            frame = await asyncio.wait_for(socket.recv(), REPLY_TIMEOUT)
-        except TimeoutError:
-            tally.error(f"{who}: no reply within {REPLY_TIMEOUT} s to request_ids {sorted(map(str, pending))}")
+            frame = await until_progress_stops(socket.recv, tally)
+        except TimeoutError as hung:
+            tally.error(f"{who}: {hung}; still waiting for request_ids {sorted(map(str, pending))}")
             return replies
         received = time.perf_counter()
+        tally.progress = received
         try:
             reply = json.loads(frame)
             assert isinstance(reply, dict) and list(reply)[:5] == ["errors", "data", "action", "route", "status"]
@@ -395,13 +419,15 @@ async def exchange_burst(
     return replies
 
 
-async def open_connection(url: str, handshakes: asyncio.Semaphore, **options: Any) -> ClientConnection:
+async def open_connection(url: str, handshakes: asyncio.Semaphore, tally: Tally, **options: Any) -> ClientConnection:
     async with handshakes:
-        return await asyncio.wait_for(connect(url, open_timeout=REPLY_TIMEOUT, **options), REPLY_TIMEOUT + 5)
+        socket = await until_progress_stops(lambda: connect(url, open_timeout=None, **options), tally)
+        tally.progress = time.perf_counter()  # an accepted handshake is progress too
+        return socket
 
 
 async def close_all(sockets: list[ClientConnection]) -> None:
-    await asyncio.wait_for(asyncio.gather(*(s.close() for s in sockets), return_exceptions=True), REPLY_TIMEOUT)
+    await asyncio.wait_for(asyncio.gather(*(s.close() for s in sockets), return_exceptions=True), STALL_TIMEOUT)
 
 
 # --- 1,000 connections × 20 mixed messages ------------------------------------------------------------
@@ -409,7 +435,7 @@ async def close_all(sockets: list[ClientConnection]) -> None:
 
 async def one_client_alone(server: Server, tally: Tally) -> None:
     """The plans of the first connections, one message at a time on one connection: latency without queueing."""
-    socket = await open_connection(server.url, asyncio.Semaphore(1))
+    socket = await open_connection(server.url, asyncio.Semaphore(1), tally)
     try:
         for c in range(IDLE_CONNECTIONS_REPLAYED):
             for burst in connection_plan(c):
@@ -424,7 +450,7 @@ async def thousand_connections(server: Server, tally: Tally) -> dict[str, float 
     handshakes = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
     started = time.perf_counter()
     opened = await asyncio.gather(
-        *(open_connection(server.url, handshakes) for _ in range(CONNECTIONS)), return_exceptions=True
+        *(open_connection(server.url, handshakes, tally) for _ in range(CONNECTIONS)), return_exceptions=True
     )
     connected = time.perf_counter() - started
     sockets = [s for s in opened if isinstance(s, ClientConnection)]
@@ -450,17 +476,6 @@ async def thousand_connections(server: Server, tally: Tally) -> dict[str, float 
     return {"connect_seconds": connected, "seconds": seconds, "server_cpu_seconds": cpu}
 
 
-async def bounded(scenario: Any, tally: Tally, server: Server) -> Any:
-    """``scenario`` within ``SCENARIO_TIMEOUT``; else fail, saying how far it got."""
-    try:
-        return await asyncio.wait_for(scenario, SCENARIO_TIMEOUT)
-    except TimeoutError:
-        pytest.fail(
-            f"not done within {SCENARIO_TIMEOUT} s: {tally.replies} replies, {len(tally.errors)} errors "
-            f"{tally.errors[:SHOWN_ERRORS]}\nserver log:\n{server.log_tail()}"
-        )
-
-
 def assert_no_errors(tally: Tally, expected: int, server: Server) -> None:
     assert not tally.errors, (
         f"{len(tally.errors)} errors in {expected} messages; first {SHOWN_ERRORS}:\n"
@@ -477,8 +492,8 @@ async def test_thousand_connections_twenty_mixed_messages_each(
 ) -> None:
     alone, tally = Tally(), Tally()
     with private_server(backend, tmp_path, "gql_channels_load_mixed") as server:
-        await bounded(one_client_alone(server, alone), alone, server)
-        phases = await bounded(thousand_connections(server, tally), tally, server)
+        await one_client_alone(server, alone)
+        phases = await thousand_connections(server, tally)
         server.check_alive()
     server_errors = [line for line in server.log.read_text(errors="replace").splitlines() if "Traceback" in line or "ERROR" in line]
 
@@ -542,7 +557,7 @@ async def fifty_creators(server: Server, cookie: str, tally: Tally) -> tuple[dic
     handshakes = asyncio.Semaphore(CREATORS)
     editor = {"additional_headers": {"Cookie": cookie}}
     opened = await asyncio.gather(
-        *(open_connection(server.url, handshakes, **(editor if c % 2 else {})) for c in range(CREATORS)),
+        *(open_connection(server.url, handshakes, tally, **(editor if c % 2 else {})) for c in range(CREATORS)),
         return_exceptions=True,
     )
     sockets = [s for s in opened if isinstance(s, ClientConnection)]
@@ -575,7 +590,7 @@ async def test_fifty_connections_create_concurrently(
     tally = Tally()
     with private_server(backend, tmp_path, "gql_channels_load_creates") as server:
         cookie = session_cookie(server.env, "load-editor", "demo.add_book")
-        phases, replies = await bounded(fifty_creators(server, cookie, tally), tally, server)
+        phases, replies = await fifty_creators(server, cookie, tally)
         server.check_alive()
         rows = orm(server, CREATED_ROWS)
 

@@ -82,7 +82,7 @@ async def graphql_listener(session: Any, events: list[tuple[str, int]], ready: a
         events.append((event["action"], int(event["pk"])))
 
 
-async def wait_until(condition: Any, timeout: float = 20) -> None:
+async def wait_until(condition: Any, timeout: float = 60) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
@@ -149,7 +149,7 @@ async def exchange_events(
         *(write(CREATE, data={"title": f"burst {i}", "author": {"set": "2"}}) for i in range(BURST))
     )
     ids = sorted(int(r["data"]["createBook"]["id"]) for r in created)
-    await wait_until(lambda: len(graphql) >= 6 + BURST and len(legacy["list"]) >= 5 + BURST, timeout=60)
+    await wait_until(lambda: len(graphql) >= 6 + BURST and len(legacy["list"]) >= 5 + BURST, timeout=120)
     await asyncio.sleep(0.5)
     assert sorted(pk for _, pk in graphql[6:]) == ids
     assert sorted(pk for _, pk in legacy["list"][5:]) == ids

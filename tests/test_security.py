@@ -43,7 +43,7 @@ import websockets
 from .conftest import demo_database_env, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT = 10
+TIMEOUT = 30
 SEEDED_TAGS = ["fiction", "classic", "science"]
 DENIED = ["You do not have permission to perform this action."]
 INTROSPECTION_DISABLED = "GraphQL introspection has been disabled"

@@ -19,6 +19,8 @@ from gql_channels.permissions import BasePermission, IsAuthenticated
 from gql_channels.testing import ActionCommunicator
 from schema import schema
 
+from .conftest import HUNG
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -48,7 +50,7 @@ async def test_subscribe_to_one_book(client: ActionCommunicator, library) -> Non
         book.save()
 
     await write(rename)
-    event = await client.receive_json_from(timeout=5)
+    event = await client.receive_json_from(timeout=HUNG)
     assert event == {
         "errors": [],
         "data": {
@@ -66,7 +68,7 @@ async def test_subscribe_to_one_book(client: ActionCommunicator, library) -> Non
     await write(library["books"][1].delete)
     await no_more(client)
     await write(lambda: Book.objects.get(pk=book.id).delete())
-    deleted = await client.receive_json_from(timeout=5)
+    deleted = await client.receive_json_from(timeout=HUNG)
     assert (deleted["action"], deleted["data"]["id"], deleted["route"]) == ("delete", book.id, f"books/{book.id}/")
 
 
@@ -82,7 +84,7 @@ async def test_filtered_list_subscription(client: ActionCommunicator, library) -
         return made
 
     aleph = await write(create)
-    created = await client.receive_json_from(timeout=5)
+    created = await client.receive_json_from(timeout=HUNG)
     assert (created["action"], created["data"]["id"], created["data"]["tags"]) == ("create", aleph.id, [library["tags"][0].id])
     assert created["route"] == f"books/{aleph.id}/" and created["request_id"] == "b"
     await write(lambda: Book.objects.create(title="Not Borges", author=le_guin))
@@ -90,7 +92,7 @@ async def test_filtered_list_subscription(client: ActionCommunicator, library) -
     await no_more(client)
     ficciones_id = ficciones.id
     await write(ficciones.delete)
-    deleted = await client.receive_json_from(timeout=5)
+    deleted = await client.receive_json_from(timeout=HUNG)
     assert (deleted["action"], deleted["data"]["id"], deleted["route"]) == ("delete", ficciones_id, f"books/{ficciones_id}/")
     await no_more(client)
 
@@ -117,7 +119,7 @@ async def test_rolled_back_write_sends_nothing_and_one_transaction_is_one_event(
         book.save()
 
     await write(many_changes)
-    event = await client.receive_json_from(timeout=5)
+    event = await client.receive_json_from(timeout=HUNG)
     assert (event["action"], event["data"]["title"], event["data"]["tags"], event["data"]["pages"]) == ("update", "once", [], 1)
     await no_more(client)
 
@@ -134,7 +136,7 @@ async def test_bulk_writes_publish_when_asked(client: ActionCommunicator, librar
         return made
 
     made = await write(bulk)
-    events = [await client.receive_json_from(timeout=5) for _ in made]
+    events = [await client.receive_json_from(timeout=HUNG) for _ in made]
     assert sorted(e["data"]["id"] for e in events) == sorted(b.id for b in made)
 
 
@@ -151,7 +153,7 @@ async def test_unsubscribe_and_disconnect_leave_no_group_membership(library) -> 
         await write(lambda: Book.objects.filter(pk=book.id).update(title="x"))
         book.title = "after unsubscribe"
         await write(book.save)
-        event = await client.receive_json_from(timeout=5)
+        event = await client.receive_json_from(timeout=HUNG)
         assert event["request_id"] == 2  # only the list subscription is left
         await no_more(client)
     assert group_members() == set()
@@ -239,11 +241,11 @@ async def test_broadcast_action_reaches_subscribers_of_the_route(connect, librar
     assert (await editor.request("subscribe", f"books/{book.id}/"))["status"] == 201
     await editor.send_json_to({"action": "publish", "route": f"books/{book.id}/", "request_id": "mine"})
     # The reply and the editor's own model event may come in either order.
-    own = [await editor.receive_json_from(timeout=5), await editor.receive_json_from(timeout=5)]
+    own = [await editor.receive_json_from(timeout=HUNG), await editor.receive_json_from(timeout=HUNG)]
     reply = next(m for m in own if m["action"] == "publish")
     assert reply["request_id"] == "mine" and reply["data"]["published"] is True
     assert next(m for m in own if m["action"] == "update")["data"]["published"] is True
-    copies = [await watcher.receive_json_from(timeout=5), await watcher.receive_json_from(timeout=5)]
+    copies = [await watcher.receive_json_from(timeout=HUNG), await watcher.receive_json_from(timeout=HUNG)]
     broadcast = next(c for c in copies if c["action"] == "publish")
     assert broadcast == {
         "errors": [], "data": reply["data"], "action": "publish", "route": f"books/{book.id}/", "status": 200
@@ -262,7 +264,7 @@ async def test_a_route_key_is_the_model_key_for_groups(connect, library) -> None
     assert (await watcher.request("subscribe", f"books/{book.id}/", request_id="w"))["status"] == 201
     reply = await editor.request("publish", f"books/ {book.id}/")
     assert (reply["status"], reply["route"]) == (200, f"books/ {book.id}/")
-    copies = [await watcher.receive_json_from(timeout=5), await watcher.receive_json_from(timeout=5)]
+    copies = [await watcher.receive_json_from(timeout=HUNG), await watcher.receive_json_from(timeout=HUNG)]
     assert {c["action"] for c in copies} == {"publish", "update"}
     for route in (f"books/{'9' * 300}/", f"books/{2**63}/"):
         refused = await watcher.request("subscribe", route)
