@@ -6,7 +6,11 @@ from django.urls import path, re_path
 
 from gql_channels import Action, ActionConsumer, Resource
 from gql_channels.pagination import CursorPagination, LimitOffsetPagination, PageNumberPagination
-from gql_channels.permissions import DjangoModelPermissionsOrAnonReadOnly, IsAuthenticatedOrReadOnly
+from gql_channels.permissions import (
+    CascadeDeletePermissions,
+    DjangoModelPermissionsOrAnonReadOnly,
+    IsAuthenticatedOrReadOnly,
+)
 from schema import schema
 
 
@@ -64,8 +68,9 @@ books = Resource.for_type(
 articles_by_offset = Resource(list="articles", pagination_class=ArticleLimitOffset)
 articles_by_cursor = Resource(list="articleCursor", pagination_class=ArticleCursor)
 articles_by_page_on_connection = Resource(list="articleConnection", pagination_class=ArticlePagination)
-#: Author mutations use strawberry-django's other error style (handle_django_errors=True).
-authors = Resource.for_type("AuthorType", permission_classes=[IsAuthenticatedOrReadOnly])
+#: Author mutations use strawberry-django's other error style (handle_django_errors=True). Deleting an
+#: author deletes its books (on_delete=CASCADE): that needs demo.delete_book, as deleting a book does.
+authors = Resource.for_type("AuthorType", permission_classes=[IsAuthenticatedOrReadOnly, CascadeDeletePermissions])
 #: The `tags` field is guarded inside the schema (strawberry-django IsAuthenticated).
 tags = Resource(list="tags")
 

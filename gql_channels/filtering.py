@@ -128,8 +128,19 @@ def _year(coerce: Coercer, value: str) -> int:
     return year
 
 
-def _regex(coerce: Coercer, value: str) -> str:
-    """A pattern the database would fail on (``(``) is the client's 400, not a failed query."""
+#: Why a regex lookup is refused unless the resource opts in (``Resource(regex_lookups=True)``).
+REGEX_REFUSED = "Regular expression lookups are not allowed on this route."
+
+
+def _regex(coerce: Coercer, allowed: bool, value: str) -> str:
+    """The client's pattern, refused unless the route opts in, and when the database would fail on it.
+
+    On SQLite Django runs ``REGEXP`` as Python's ``re`` in the server process, holding the GIL:
+    ``.*.*.*.*.*.*.*.*.*☃`` over a few thousand titles stalls every client for seconds. A route that
+    needs regex lookups opts in, on a database that bounds them (PostgreSQL with a ``statement_timeout``).
+    """
+    if not allowed:
+        raise _Invalid(REGEX_REFUSED)
     pattern = coerce(value)
     try:
         with warnings.catch_warnings():  # "[[" compiles, with a FutureWarning about Python's own syntax
@@ -201,7 +212,8 @@ class _Param:
 
 
 def _lookup_params(
-    lookup_type: GraphQLInputObjectType, prefix: str, path: tuple[str, ...], ids: Coercer, seen: frozenset[str]
+    lookup_type: GraphQLInputObjectType, prefix: str, path: tuple[str, ...], ids: Coercer, seen: frozenset[str],
+    regex: bool,
 ) -> dict[str, _Param]:
     """``prefix__<lookup>`` for every lookup the type offers; transforms (``__year``) recurse."""
     params: dict[str, _Param] = {}
@@ -215,9 +227,9 @@ def _lookup_params(
             coerce, arity = _leaf(get_nullable_type(type_.fields["start"].type), ids), 2
             pack = lambda pair: {"start": pair[0], "end": pair[1]}  # noqa: E731 - a one-off packer
         elif isinstance(type_, GraphQLInputObjectType) and type_.name not in seen:
-            params |= _lookup_params(type_, name, at, ids, seen | {type_.name})
+            params |= _lookup_params(type_, name, at, ids, seen | {type_.name}, regex)
         if coerce is not None and lookup in ("regex", "iregex"):
-            coerce = bind(_regex, coerce)
+            coerce = bind(_regex, coerce, regex)
         if coerce is not None and prefix.rpartition("__")[2] in ("year", "iso_year"):
             coerce = bind(_year, coerce)
         if coerce is not None:
@@ -227,7 +239,7 @@ def _lookup_params(
     return params
 
 
-def _filter_params(schema: Schema, filter_type: GraphQLInputObjectType) -> dict[str, _Param]:
+def _filter_params(schema: Schema, filter_type: GraphQLInputObjectType, regex: bool) -> dict[str, _Param]:
     django_def = get_django_definition(getattr(schema.get_type_by_name(filter_type.name), "origin", None))
     model_fields = {field.name: field for field in django_def.model._meta.get_fields()} if django_def else {}
     params: dict[str, _Param] = {}
@@ -248,7 +260,7 @@ def _filter_params(schema: Schema, filter_type: GraphQLInputObjectType) -> dict[
             params[legacy] = params[f"{legacy}__exact"] = _Param((graphql_name, pk), ids)
             params[f"{legacy}__in"] = _Param((graphql_name, pk), ids, 0, alternatives="distinct" if to_many else "or")
         elif subfields and "AND" not in subfields:  # a nested filter type (``author__name``) is not followed
-            params |= _lookup_params(type_, legacy, (graphql_name,), ids, frozenset({type_.name}))
+            params |= _lookup_params(type_, legacy, (graphql_name,), ids, frozenset({type_.name}), regex)
         elif not subfields and (coerce := _leaf(type_, ids)) is not None:  # ``lookups=False``: exact match
             params[legacy] = params[f"{legacy}__exact"] = _Param((graphql_name,), coerce)
     return params
@@ -291,8 +303,13 @@ class FilterShape:
     orderings: Mapping[str, tuple[str, ...]] = attribute(repr=False)
 
     @classmethod
-    def build(cls, schema: Schema, field: GraphQLField, *, ordering_param: str = "ordering") -> FilterShape | None:
-        """Read the field's filter and order input types; ``None`` when it takes neither."""
+    def build(
+        cls, schema: Schema, field: GraphQLField, *, ordering_param: str = "ordering", regex: bool = False
+    ) -> FilterShape | None:
+        """Read the field's filter and order input types; ``None`` when it takes neither.
+
+        ``regex`` lets clients send the regex lookups the filter input offers (see ``_regex``).
+        """
         args = {name: get_nullable_type(argument.type) for name, argument in field.args.items()}
         filter_type = args.get("filters") if isinstance(args.get("filters"), GraphQLInputObjectType) else None
         # New style ``ordering: [Order!]!`` (one field per item), else old style ``order: Order``.
@@ -303,7 +320,7 @@ class FilterShape:
             ordering_argument = order_type = None
         if filter_type is None and ordering_argument is None:
             return None
-        lookups = _filter_params(schema, filter_type) if filter_type else {}
+        lookups = _filter_params(schema, filter_type, regex) if filter_type else {}
         if ordering_argument and (not ordering_param or ordering_param in lookups):
             raise ImproperlyConfigured(f"ordering_param={ordering_param!r} is empty or the name of a filter parameter.")
         return cls(

@@ -36,6 +36,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from .exceptions import ValidationError
 from .protocol import MISSING
+from .settings import gql_channels_settings
 
 if TYPE_CHECKING:
     from strawberry import Schema
@@ -173,14 +174,24 @@ def _pk(key: models.Field | None, value: Any) -> str:
     return str(python)
 
 
+def too_many_keys(keys: list[Any]) -> str | None:
+    """DRF's ``ListField(max_length=)`` message when ``keys`` is longer than ``MAX_RELATED_KEYS``."""
+    most = gql_channels_settings()["MAX_RELATED_KEYS"]
+    return f"Ensure this field has no more than {most} elements." if len(keys) > most else None
+
+
 def _many(pk: Coercer, allow_empty: bool, value: Any) -> dict[str, list[str]]:
+    """DRF's ``ManyRelatedField``; each key costs strawberry-django several queries, so they are
+    capped and sent once each (``set()`` ignores repeats anyway)."""
     if not isinstance(value, list):
         raise _Invalid(f'Expected a list of items but got type "{type(value).__name__}".')
     if not value and not allow_empty:
         raise _Invalid("This list may not be empty.")
+    if (message := too_many_keys(value)) is not None:
+        raise _Invalid(message)
     if None in value:
         raise _Invalid('Invalid pk "None" - object does not exist.')
-    return {"set": [pk(item) for item in value]}
+    return {"set": list(dict.fromkeys(pk(item) for item in value))}
 
 
 def _choice(enum_type: GraphQLEnumType, value: Any) -> str:

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Protocol
 from asgiref.sync import iscoroutinefunction
 from channels.db import database_sync_to_async
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Model
+from django.db.models import CASCADE, Model
 from django.utils.functional import LazyObject, empty
 
 from .exceptions import PermissionDenied
@@ -200,6 +200,45 @@ class DjangoModelPermissionsOrAnonReadOnly(DjangoModelPermissions):
 
     async def has_permission(self, scope: Scope, action: str, resource: ModelResource) -> bool:
         return action in READ_ACTIONS or await super().has_permission(scope, action, resource)
+
+
+def cascaded_models(model_cls: type[Model]) -> list[type[Model]]:
+    """The models whose rows deleting a ``model_cls`` row deletes too (``on_delete=CASCADE``, followed through).
+
+    Auto-created many-to-many tables are left out: their rows are links, not objects anyone has a
+    permission on (Django's admin does not ask for them either).
+    """
+    found: list[type[Model]] = []
+    pending = [model_cls]
+    while pending:
+        for relation in pending.pop()._meta.related_objects:
+            related = relation.related_model
+            if getattr(relation, "on_delete", None) is not CASCADE or related._meta.auto_created:
+                continue
+            if related is not model_cls and related not in found:
+                found.append(related)
+                pending.append(related)
+    return found
+
+
+class CascadeDeletePermissions(BasePermission):
+    """``destroy`` needs the delete permission of every model the delete cascades to, as Django's admin asks.
+
+    DRF's ``DjangoModelPermissions`` checks the model's own permission only, so deleting an author
+    whose books are ``on_delete=CASCADE`` removes books from a user who may not delete books.
+    Compose it with the resource's other classes: ``[IsAuthenticatedOrReadOnly, CascadeDeletePermissions]``.
+    Other actions pass.
+    """
+
+    async def has_permission(self, scope: Scope, action: str, resource: ModelResource) -> bool:
+        model_cls = getattr(resource, "model", None)
+        if action != "destroy" or model_cls is None:
+            return True
+        perms = [f"{model._meta.app_label}.delete_{model._meta.model_name}" for model in cascaded_models(model_cls)]
+        if not perms:
+            return True
+        user = await resolve_user(scope)
+        return bool(user.is_authenticated and await database_sync_to_async(user.has_perms)(perms))
 
 
 async def check_permissions(

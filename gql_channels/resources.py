@@ -161,7 +161,9 @@ class Resource:
     ``subscribe``/``subscribe_list`` Subscription fields (one object by pk; a filtered list);
     ``actions`` maps custom action names to documents. ``fields`` restricts and orders what is
     rendered; ``permission_classes`` add to the consumer's; ``ordering_param`` is the query
-    parameter carrying the ordering (DRF's ``OrderingFilter.ordering_param``).
+    parameter carrying the ordering (DRF's ``OrderingFilter.ordering_param``). ``regex_lookups``
+    lets clients send the ``__regex``/``__iregex`` lookups the filter input offers: off by default,
+    since a client's pattern runs in the database (on SQLite, in the server's own process).
     """
 
     def __init__(
@@ -180,6 +182,7 @@ class Resource:
         subscribe: str | None = None,
         subscribe_list: str | None = None,
         ordering_param: str = "ordering",
+        regex_lookups: bool = False,
         type_name: str | None = None,
     ) -> None:
         self.field_names = {"list": list, "retrieve": retrieve, "create": create, "update": update, "destroy": destroy}
@@ -192,6 +195,7 @@ class Resource:
         }
         self.subscription_names = {True: subscribe, False: subscribe_list}
         self.ordering_param = ordering_param
+        self.regex_lookups = regex_lookups
         self.type_name = type_name
 
     @classmethod
@@ -227,7 +231,7 @@ class Resource:
                     "offset-paginated list or a connection of objects."
                 )
             pagination = self._pagination(schema, listing)
-            filters = FilterShape.build(schema, field_, ordering_param=self.ordering_param)
+            filters = FilterShape.build(schema, field_, ordering_param=self.ordering_param, regex=self.regex_lookups)
             shape = build_shape(schema, listing.item, self.fields)
             operations["list"] = plan_list(
                 schema, listing.name, shape, kind=listing.kind, filters=filters,
@@ -267,7 +271,9 @@ class Resource:
                     f"{self!r}: {'subscribe' if detail else 'subscribe_list'}={name!r} is not a Subscription "
                     f"field{' with a `pk` or `id` argument' if detail else ''}."
                 )
-            filters = None if detail else FilterShape.build(schema, field_, ordering_param=self.ordering_param)
+            filters = None if detail else FilterShape.build(
+                schema, field_, ordering_param=self.ordering_param, regex=self.regex_lookups
+            )
             planned[detail] = plan_subscription(schema, name, lookup=lookup if detail else None, filters=filters)
         return planned
 

@@ -37,6 +37,9 @@ class GqlChannelsSettings(TypedDict):
     MAX_PAGE_SIZE: int
     #: Live ``subscribe`` s per connection; more are answered 429.
     MAX_SUBSCRIPTIONS: int
+    #: Most keys one relation list of a write may hold (legacy ``data``, and GraphQL mutations
+    #: guarded by ``RelatedKeysLimiter``): each costs several queries; more are answered 400.
+    MAX_RELATED_KEYS: int
     #: Seconds between writes of the legacy usage counters to ``RouteUsage``
     #: (``gql_channels_usage``); ``None`` turns usage recording off.
     USAGE_FLUSH_INTERVAL: float | None
@@ -52,6 +55,7 @@ DEFAULTS = GqlChannelsSettings(
     MAX_IN_FLIGHT=100,
     MAX_PAGE_SIZE=1000,
     MAX_SUBSCRIPTIONS=100,
+    MAX_RELATED_KEYS=100,
     USAGE_FLUSH_INTERVAL=10,
 )
 

@@ -13,6 +13,8 @@ from strawberry_django.permissions import HasPerm, IsAuthenticated
 from strawberry_django.relay import DjangoCursorConnection, DjangoListConnection
 
 from example_project.demo import models
+from gql_channels.field_extensions import RelatedKeysLimiter
+from gql_channels.lookups import TextFilterLookup
 from gql_channels.paginated import CountedOffsetPaginated
 from gql_channels.subscriptions import ModelEvent, model_events
 
@@ -41,7 +43,8 @@ class AuthorType:
 @strawberry_django.filter_type(models.Book, lookups=True)
 class BookFilter:
     id: auto
-    title: auto
+    #: No regex lookups: a client's pattern would run in the server's own process on SQLite.
+    title: TextFilterLookup | None = strawberry_django.filter_field()
     pages: auto
     published: auto
     created_at: auto
@@ -158,13 +161,17 @@ class Mutation:
     delete_article: ArticleType = mutations.delete(KeyInput)
     # The schema guards its writes as the legacy routes do (BookPermissions, IsAuthenticatedOrReadOnly):
     # a GraphQL client gets no further than a legacy one.
-    create_book: BookType = mutations.create(BookInput, extensions=[HasPerm("demo.add_book")])
-    update_book: BookType = mutations.update(BookPartial, extensions=[HasPerm("demo.change_book")])
+    # Many-to-many keys cost queries each: capped and deduplicated for GraphQL clients as for legacy ones.
+    create_book: BookType = mutations.create(BookInput, extensions=[HasPerm("demo.add_book"), RelatedKeysLimiter()])
+    update_book: BookType = mutations.update(BookPartial, extensions=[HasPerm("demo.change_book"), RelatedKeysLimiter()])
     delete_book: BookType = mutations.delete(KeyInput, extensions=[HasPerm("demo.delete_book")])
     #: strawberry-django's other error style: errors as an OperationInfo payload.
     create_author: AuthorType = mutations.create(AuthorInput, handle_django_errors=True, extensions=[IsAuthenticated()])
     update_author: AuthorType = mutations.update(AuthorPartial, handle_django_errors=True, extensions=[IsAuthenticated()])
-    delete_author: AuthorType = mutations.delete(KeyInput, handle_django_errors=True, extensions=[IsAuthenticated()])
+    #: Deleting an author deletes its books too (on_delete=CASCADE): it needs the right to delete books.
+    delete_author: AuthorType = mutations.delete(
+        KeyInput, handle_django_errors=True, extensions=[IsAuthenticated(), HasPerm("demo.delete_book")]
+    )
 
     @strawberry_django.mutation(extensions=[HasPerm("demo.change_book")])
     def publish_book(self, pk: strawberry.ID) -> BookType:

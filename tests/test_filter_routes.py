@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.db.models import Q
+from django.urls import path
 
 from example_project.demo.models import Author, Book, Tag
+from gql_channels import ActionConsumer, Resource
+from gql_channels.filtering import REGEX_REFUSED
 from gql_channels.testing import ActionCommunicator
+
+from .test_filtering import regex_schema
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,9 +94,6 @@ async def test_other_params_are_ignored_but_kept_in_links(client: ActionCommunic
         ("published=maybe", {"published": ["Select a valid choice."]}),
         ("ordering=nope", {"ordering": ['Invalid ordering field "nope".']}),
         ("pages=x&ordering=-nope", {"pages": ["Enter a whole number."], "ordering": ['Invalid ordering field "nope".']}),
-        # The database would fail on these patterns: refused before the query, not a 500/503.
-        ("title__regex=(", {"title__regex": ["Enter a valid regular expression."]}),
-        ("title__iregex=[a-", {"title__iregex": ["Enter a valid regular expression."]}),
         # What the database would refuse (SQLite: LIKE patterns over 50,000 bytes, expressions 1,000 deep).
         ("title__icontains=" + "%_" * 5001, {"title__icontains": ["Ensure this value has at most 10000 characters (it has 10002)."]}),
         ("tags__in=" + ",".join(["1"] * 501), {"tags__in": ["List contains 501 items, it should contain no more than 500."]}),
@@ -124,3 +127,35 @@ async def test_times_with_an_offset_only_where_the_database_takes_them(client: A
         assert reply["status"] == 200, reply
     else:  # SQLite and MySQL refuse an aware time: a 400 on the parameter, not a failed query
         assert (reply["status"], reply["errors"]) == (400, [{"created_at__time__gte": ["Enter a valid time."]}])
+
+
+class RegexConsumer(ActionConsumer):
+    """Books whose filter input offers regex lookups, on a route that refuses them and one that opts in."""
+
+    schema = regex_schema
+    routepatterns = [
+        path("books/", Resource(list="books")),
+        path("regex/books/", Resource(list="books", regex_lookups=True)),
+    ]
+
+
+async def test_regex_lookups_are_refused_unless_the_resource_opts_in(shelf) -> None:
+    expected = await sync_to_async(lambda: list(Book.objects.filter(title__iregex="^dune").values_list("id", flat=True)))()
+    async with ActionCommunicator(RegexConsumer.as_asgi(), "/ws/") as client:
+        refused = await client.request("list", "books/?title__regex=^Dune")
+        assert (refused["status"], refused["errors"]) == (400, [{"title__regex": [REGEX_REFUSED]}])
+        allowed = await client.request("list", "regex/books/?title__iregex=^dune")
+        assert allowed["status"] == 200
+        assert [row["id"] for row in allowed["data"]] == expected
+        assert len(expected) == 4
+        # The database would fail on these patterns: refused before the query, not a 500/503.
+        for query, name in (("title__regex=(", "title__regex"), ("title__iregex=[a-", "title__iregex")):
+            invalid = await client.request("list", f"regex/books/?{query}")
+            assert (invalid["status"], invalid["errors"]) == (400, [{name: ["Enter a valid regular expression."]}])
+
+
+async def test_the_example_offers_no_regex_lookup(client: ActionCommunicator, shelf) -> None:
+    """Its BookFilter titles take ``TextFilterLookup``: a regex parameter is one it does not know, ignored."""
+    reply = await client.request("list", "books/?title__regex=(&page_size=100")
+    assert reply["status"] == 200
+    assert reply["data"]["count"] == 12

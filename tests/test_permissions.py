@@ -18,14 +18,16 @@ from django.db.models import Model
 from django.test import Client
 from django.utils.functional import SimpleLazyObject
 
-from example_project.demo.models import Article, Book
+from example_project.demo.models import Article, Author, Book, Tag
 from gql_channels.exceptions import PermissionDenied, exception_handler
 from gql_channels.permissions import (
     AllowAny,
     BasePermission,
+    CascadeDeletePermissions,
     DjangoModelPermissions,
     IsAdminUser,
     IsAuthenticated,
+    cascaded_models,
     check_connect,
     check_permissions,
     resolve_user,
@@ -146,6 +148,27 @@ async def test_model_permissions_create_is_add_and_destroy_is_delete(users: dict
     adder_deleter = await sync_to_async(grant)(users["staff"], Book, "add", "delete")
     assert await allowed(DjangoModelPermissions, adder_deleter, "create", BOOKS)
     assert await allowed(DjangoModelPermissions, adder_deleter, "destroy", BOOKS)
+
+
+def test_cascaded_models_are_what_a_delete_removes_too() -> None:
+    assert cascaded_models(Author) == [Book]  # Book.author is on_delete=CASCADE
+    # Many-to-many links go with a book or a tag, but they are rows of no model anyone has a permission on.
+    assert cascaded_models(Book) == cascaded_models(Tag) == cascaded_models(Article) == []
+
+
+async def test_cascade_delete_permissions_need_the_cascaded_models_delete_permission(users: dict[str, Any]) -> None:
+    authors = SimpleNamespace(model=Author)
+    for action in ACTION_CODENAMES:
+        if action != "destroy":  # only deletes cascade
+            assert await allowed(CascadeDeletePermissions, users["user"], action, authors)
+    for kind in KINDS:
+        assert not await allowed(CascadeDeletePermissions, users[kind], "destroy", authors)
+    author_deleter = await sync_to_async(grant)(users["user"], Author, "delete")
+    assert not await allowed(CascadeDeletePermissions, author_deleter, "destroy", authors)
+    book_deleter = await sync_to_async(grant)(users["staff"], Book, "delete")
+    assert await allowed(CascadeDeletePermissions, book_deleter, "destroy", authors)
+    # Nothing cascades from a book: its own permission is DjangoModelPermissions' concern.
+    assert await allowed(CascadeDeletePermissions, users["anonymous"], "destroy", BOOKS)
 
 
 @pytest.mark.parametrize("kind", ["missing", "anonymous"])

@@ -12,6 +12,8 @@ from asgiref.sync import sync_to_async
 from example_project.demo.models import Article, Author, Book
 from gql_channels.testing import ActionCommunicator
 
+from .conftest import HUNG
+
 pytestmark = pytest.mark.django_db(transaction=True)
 DENIED = ["You do not have permission to perform this action."]
 
@@ -159,8 +161,28 @@ async def test_operation_info_style_mutations(connect, library) -> None:
     assert reply["status"] == 201 and reply["data"]["name"] == "Calvino" and type(reply["data"]["id"]) is int
     reply = await user.request("update", "authors/999999/", {"name": "x"})
     assert reply["status"] == 404 and reply["errors"] == [{"detail": "No Author matches the given query."}]
-    reply = await user.request("destroy", f"authors/{reply and library['authors'][0].id}/")
+    editor = await connect("editor")  # deleting an author deletes its books: that takes demo.delete_book
+    reply = await editor.request("destroy", f"authors/{library['authors'][0].id}/")
     assert reply["status"] == 204
+
+
+async def test_deleting_an_author_needs_the_right_to_delete_its_books(connect, library) -> None:
+    """The delete cascades to the author's books (``on_delete=CASCADE``): without ``demo.delete_book``, a
+    logged-in user could remove books ``books/`` would not let them delete (issue 11, finding 5)."""
+    author = library["authors"][0]
+    books_of = sync_to_async(lambda: sorted(Book.objects.filter(author=author).values_list("id", flat=True)))
+    written = await books_of()
+    assert written
+    user, editor = await connect("user"), await connect("editor")
+    denied = await user.request("destroy", f"authors/{author.id}/")
+    assert (denied["status"], denied["errors"]) == (403, ["You do not have permission to perform this action."])
+    assert await books_of() == written
+    for action, data in (("create", {"name": "Calvino"}), ("partial_update", {"name": "U. K. Le Guin"})):
+        route = "authors/" if action == "create" else f"authors/{author.id}/"
+        assert (await user.request(action, route, data))["status"] in (200, 201)  # only deletes cascade
+    deleted = await editor.request("destroy", f"authors/{author.id}/")
+    assert deleted["status"] == 204
+    assert await books_of() == []
 
 
 BOOK_ACTIONS = {
@@ -246,7 +268,7 @@ async def test_concurrent_in_flight_actions_are_matched_by_request_id(client: Ac
         else:
             message |= {"route": "articles/", "data": {"title": f"c{n}", "content": "x"}}
         await client.send_json_to(message)
-    replies = [await client.receive_json_from(timeout=10) for _ in range(50)]
+    replies = [await client.receive_json_from(timeout=HUNG) for _ in range(50)]
     assert sorted(r["request_id"] for r in replies) == list(range(50))
     for reply in replies:
         n = reply["request_id"]
