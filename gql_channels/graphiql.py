@@ -5,6 +5,9 @@ blank offline and under a strict Content-Security-Policy. Here the same pinned v
 installed from the npm registry at set-up time (``manage.py gql_channels_graphiql``), outside the
 repo, and served by our own server under ``<graphql path>assets/``.
 
+The GraphQL HTTP consumer serving the page also bounds what a client may POST: a body over
+``GQL_CHANNELS["MAX_HTTP_BODY_SIZE"]`` is a 413, a JSON body that is no GraphQL request a 400.
+
 Mounting (channels)::
 
     URLRouter([
@@ -27,9 +30,13 @@ from string import Template
 from typing import Any
 from urllib.parse import quote
 
+from channels.exceptions import StopConsumer
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from django.core.exceptions import ImproperlyConfigured
 from strawberry.channels import GraphQLHTTPConsumer
 from strawberry.channels.handlers.http_handler import ChannelsRequest, ChannelsResponse
+from strawberry.http import GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
 
 from gql_channels.settings import gql_channels_settings
 
@@ -150,8 +157,65 @@ def _not_installed_html(target: Path) -> str:
     )
 
 
+def _declared_length(scope: dict[str, Any]) -> int:
+    """The request's ``Content-Length``, 0 when it declares none (a chunked body)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
+
+
+async def _refuse_too_large(send: Any, limit: int) -> None:
+    body = f"Request body too large: the limit is {limit} bytes.".encode()
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class GraphiQLHTTPConsumer(GraphQLHTTPConsumer):
-    """Strawberry's HTTP consumer whose GraphiQL works offline and under a strict CSP."""
+    """Strawberry's HTTP consumer whose GraphiQL works offline and under a strict CSP.
+
+    Channels' ``AsyncHttpConsumer`` buffers a whole body, however large, before handling it (a
+    64 MiB POST cost the server 200 MiB); here a body over ``MAX_HTTP_BODY_SIZE`` is answered 413
+    at once when its ``Content-Length`` says so, else as soon as the chunks received pass the limit.
+    The server reads and drops whatever the client still sends of it.
+    """
+
+    #: Body bytes received so far.
+    _received = 0
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Refuse a declared length over the limit before reading any of the body."""
+        limit = gql_channels_settings()["MAX_HTTP_BODY_SIZE"]
+        if _declared_length(scope) > limit:
+            await _refuse_too_large(send, limit)
+            return
+        await super().__call__(scope, receive, send)
+
+    async def http_request(self, message: dict[str, Any]) -> None:
+        """Channels' buffering of the body, stopped once it grows past the limit (chunked bodies declare none)."""
+        limit = gql_channels_settings()["MAX_HTTP_BODY_SIZE"]
+        self._received += len(message.get("body", b""))
+        if self._received > limit:
+            await _refuse_too_large(self.send, limit)
+            await self.disconnect()
+            raise StopConsumer
+        await super().http_request(message)
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Strawberry's parsing, once a JSON body is known to hold a request (or a batch of them).
+
+        Strawberry calls ``.get("query")`` on whatever the body decodes to, so ``null`` or ``1`` were
+        500s with a traceback. The check decodes the body once more (at most ``MAX_HTTP_BODY_SIZE``).
+        """
+        content_type, _ = parse_content_type(request.content_type or "")
+        if request.method == "POST" and "application/json" in content_type:
+            data = self.parse_json(await request.get_body())
+            if not all(isinstance(operation, dict) for operation in (data if isinstance(data, list) else [data])):
+                raise HTTPException(
+                    400, 'A GraphQL request body must be a JSON object, {"query": ...} (a batch: a list of them).'
+                )
+        return await super().parse_http_body(request)
 
     async def render_graphql_ide(self, request: ChannelsRequest) -> ChannelsResponse:
         """Render our page, with assets under ``<this path>/assets/`` (see ``GraphiQLAssets``)."""

@@ -29,6 +29,9 @@ class GqlChannelsSettings(TypedDict):
     CONSUMER: str | None
     #: Largest legacy frame accepted, in bytes; a larger one closes the connection with 1009.
     MAX_FRAME_SIZE: int
+    #: Largest GraphQL HTTP request body accepted, in bytes; a larger one is answered 413 before it is read
+    #: whole. The same default as ``MAX_FRAME_SIZE``: one payload fits both transports or neither.
+    MAX_HTTP_BODY_SIZE: int
     #: Deepest JSON nesting of a legacy message; deeper is answered 400.
     MAX_JSON_DEPTH: int
     #: Messages of one connection served at once; more are answered 429 until some finish.
@@ -51,6 +54,7 @@ DEFAULTS = GqlChannelsSettings(
     GRAPHIQL_ASSETS_DIR=Path(sys.prefix) / "share" / "gql_channels" / "graphiql",
     CONSUMER=None,
     MAX_FRAME_SIZE=1024 * 1024,
+    MAX_HTTP_BODY_SIZE=1024 * 1024,
     MAX_JSON_DEPTH=32,
     MAX_IN_FLIGHT=100,
     MAX_PAGE_SIZE=1000,

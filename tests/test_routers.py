@@ -1,18 +1,21 @@
-"""The one-call ASGI app: routes, subprotocol choice, and the session user on every route."""
+"""The one-call ASGI app: routes, subprotocol choice, the session user, and bounded HTTP bodies."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+import strawberry
 from asgiref.sync import sync_to_async
 from channels.testing import HttpCommunicator, WebsocketCommunicator
-from django.test import Client
+from django.test import Client, override_settings
+from strawberry.schema.config import StrawberryConfig
 
 from example_project.consumers import LegacyConsumer
 from gql_channels.routers import GqlChannelsRouter
 from gql_channels.testing import ActionCommunicator
 from schema import schema
+from schema.types import Mutation, Query, Subscription
 
 pytestmark = pytest.mark.django_db(transaction=True)
 APP = GqlChannelsRouter(schema, LegacyConsumer)
@@ -70,6 +73,35 @@ async def test_origin_is_checked_on_every_websocket_route(path: str, subprotocol
         connected, _ = await client.connect()
         assert connected is allowed, (path, origin)
         await client.disconnect()
+
+
+@override_settings(GQL_CHANNELS={"MAX_HTTP_BODY_SIZE": 100})
+async def test_a_body_over_the_limit_is_a_413() -> None:
+    query = b'{"query": "{ __typename }"}'
+    json_type = [(b"content-type", b"application/json")]
+    at_limit = query + b" " * (100 - len(query))
+
+    async def post(body: bytes, headers: list[tuple[bytes, bytes]]) -> dict:
+        return await HttpCommunicator(APP, "POST", "/graphql/", body=body, headers=headers).get_response()
+
+    assert (await post(at_limit, json_type))["status"] == 200
+    refused = await post(at_limit + b" ", [*json_type, (b"content-length", b"101")])
+    assert (refused["status"], refused["body"]) == (413, b"Request body too large: the limit is 100 bytes.")
+    assert (await post(at_limit + b" ", json_type))["status"] == 413  # no Content-Length: counted
+
+
+@pytest.mark.parametrize("body", [b"[1]", b'[{"query": "{ __typename }"}, null]', b'["{ __typename }"]'])
+async def test_a_batch_of_non_objects_is_a_400(body: bytes) -> None:
+    """The example does not batch (a list is Strawberry's 400 ``Batching is not enabled``); a schema that does."""
+    config = StrawberryConfig(batching_config={"max_operations": 5})
+    batching = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, config=config)
+    app = GqlChannelsRouter(batching, LegacyConsumer)
+    headers = [(b"content-type", b"application/json")]
+    refused = await HttpCommunicator(app, "POST", "/graphql/", body=body, headers=headers).get_response()
+    assert refused["status"] == 400 and b"must be a JSON object" in refused["body"]
+    batch = b'[{"query": "{ __typename }"}, {"query": "{ __typename }"}]'
+    served = await HttpCommunicator(app, "POST", "/graphql/", body=batch, headers=headers).get_response()
+    assert json.loads(served["body"]) == [{"data": {"__typename": "Query"}}] * 2
 
 
 async def test_graphiql_is_served_only_when_asked() -> None:
