@@ -3,22 +3,28 @@
 Like Strawberry's ``GraphQLProtocolTypeRouter``, plus the legacy consumer. One URL can
 serve both kinds of WebSocket client: a client offering a GraphQL subprotocol
 (``graphql-transport-ws``/``graphql-ws``) at the GraphQL path gets GraphQL, any other
-client gets the legacy action protocol.
+client gets the legacy action protocol. In front of every route, Django's own checks of
+the ``Host`` (``ALLOWED_HOSTS``) and, for WebSocket handshakes, of the ``Origin``
+(``CSRF_TRUSTED_ORIGINS``), which a Channels consumer never makes by itself.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from channels.auth import AuthMiddleware
 from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.security.websocket import OriginValidator
+from channels.security.websocket import WebsocketDenier
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.http.request import split_domain_port, validate_host
 from django.urls import re_path
+from django.utils.http import is_same_domain
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
@@ -26,6 +32,8 @@ from .consumers import ActionConsumer
 from .graphiql import GraphiQLAssets, GraphiQLHTTPConsumer
 
 GRAPHQL_SUBPROTOCOLS = (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL)
+#: Django's logger for the same refusal, so a project that silences it silences both.
+_host_logger = logging.getLogger("django.security.DisallowedHost")
 
 
 class SessionAuthMiddleware(AuthMiddleware):
@@ -47,21 +55,107 @@ def AuthMiddlewareStack(inner: Any) -> Any:  # noqa: N802 - Channels' name for t
     return CookieMiddleware(SessionMiddleware(SessionAuthMiddleware(inner)))
 
 
-class BrowserOriginValidator(OriginValidator):
-    """Channels' ``OriginValidator``, letting through clients that send no ``Origin``.
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    """A request header as Django's ``request.META`` holds it: latin-1, repeated ones joined by commas."""
+    values = [value.decode("latin-1") for key, value in scope.get("headers", ()) if key == name]
+    return ",".join(values) if values else None
 
-    Cross-site WebSocket hijacking is a browser attack, and browsers always send ``Origin``;
-    legacy clients written with a plain WebSocket library usually send none and must still connect.
+
+def _request_host(scope: dict[str, Any]) -> str | None:
+    """The host a request names, read as Django's ``HttpRequest.get_host()`` reads it; ``None`` if it names none.
+
+    Only a scope with neither a ``Host`` header nor a server address names none (Channels' test
+    communicators): a browser always sends ``Host``.
+    """
+    host = _header(scope, b"x-forwarded-host") if settings.USE_X_FORWARDED_HOST else None
+    if host is None:
+        host = _header(scope, b"host")
+    if host is None and scope.get("server"):
+        name, port = scope["server"]
+        default_port = 443 if scope.get("scheme") in ("https", "wss") else 80
+        host = name if port == default_port else f"{name}:{port}"
+    return host
+
+
+def _host_allowed(host: str) -> bool:
+    """Whether ``ALLOWED_HOSTS`` (with Django's DEBUG defaults when it is empty) allows ``host``."""
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    domain, _port = split_domain_port(host)
+    return bool(domain) and validate_host(domain, allowed)
+
+
+class AllowedHostsMiddleware:
+    """Answer 400, or refuse the WebSocket handshake, when the request's host is not in ``ALLOWED_HOSTS``.
+
+    Django checks the host only when something calls ``request.get_host()``, which a Channels consumer
+    never does: without this a DNS-rebinding page (``Host: rebound.evil.example``) is served.
     """
 
-    def valid_origin(self, parsed_origin: Any) -> bool:
-        return parsed_origin is None or super().valid_origin(parsed_origin)
+    def __init__(self, application: Any) -> None:
+        self.application = application
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        host = _request_host(scope)
+        if host is None or _host_allowed(host):
+            await self.application(scope, receive, send)
+            return
+        _host_logger.warning("Invalid HTTP_HOST header: %r. You may need to add it to ALLOWED_HOSTS.", host)
+        if scope["type"] == "websocket":
+            await WebsocketDenier()(scope, receive, send)
+            return
+        body = b"Bad Request (400): the Host header is not in ALLOWED_HOSTS."
+        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 400, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
-def AllowedHostsOriginValidator(application: Any) -> BrowserOriginValidator:  # noqa: N802 - Channels' name
-    """Refuse WebSocket handshakes from browser pages of hosts outside ``ALLOWED_HOSTS``."""
-    allowed = settings.ALLOWED_HOSTS or (["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
-    return BrowserOriginValidator(application, allowed)
+def _origin_allowed(origin: str, scope: dict[str, Any]) -> bool:
+    """Django's ``CsrfViewMiddleware._origin_verified`` for a handshake: whole origins, scheme and port included.
+
+    The handshake's own origin (``http``/``https`` for ``ws``/``wss``, and its host if ``ALLOWED_HOSTS``
+    allows it), or one of ``CSRF_TRUSTED_ORIGINS``: exact, or ``https://*.example.com`` for subdomains.
+    """
+    host = _request_host(scope)
+    if host is not None and _host_allowed(host):
+        scheme = "https" if scope.get("scheme") in ("https", "wss") else "http"
+        if origin == f"{scheme}://{host}":
+            return True
+    trusted = settings.CSRF_TRUSTED_ORIGINS
+    if origin in {pattern for pattern in trusted if "*" not in pattern}:
+        return True
+    try:
+        parsed = urlsplit(origin)
+    except ValueError:
+        return False
+    wildcards = (urlsplit(pattern) for pattern in trusted if "*" in pattern)
+    return any(
+        is_same_domain(parsed.netloc, pattern.netloc.lstrip("*"))
+        for pattern in wildcards
+        if pattern.scheme == parsed.scheme
+    )
+
+
+class AllowedHostsOriginValidator:
+    """Refuse WebSocket handshakes from browser pages of another origin, as Django's CSRF check refuses POSTs.
+
+    Served: the handshake's own origin (of a host in ``ALLOWED_HOSTS``) and ``CSRF_TRUSTED_ORIGINS``.
+    Channels' validator of the same name compares the ``Origin``'s host with ``ALLOWED_HOSTS`` only, so
+    ``http://127.0.0.1:9999`` or ``https://127.0.0.1`` passed for a server on ``http://127.0.0.1:8000``.
+    Clients sending no ``Origin`` connect: cross-site WebSocket hijacking is a browser attack, browsers
+    always send it, and legacy clients written with a plain WebSocket library usually do not.
+    """
+
+    def __init__(self, application: Any) -> None:
+        self.application = application
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        origin = _header(scope, b"origin")
+        if origin is None or _origin_allowed(origin, scope):
+            await self.application(scope, receive, send)
+        else:
+            await WebsocketDenier()(scope, receive, send)
 
 
 class SubprotocolRouter:
@@ -93,8 +187,9 @@ class GqlChannelsRouter(ProtocolTypeRouter):
     serves GraphQL over HTTP (GET and POST, GraphiQL in a browser) and over WebSocket at
     ``/graphql/``, and the legacy protocol at ``/ws/`` (and at ``/graphql/`` for clients
     offering no GraphQL subprotocol). Connections pass through Channels'
-    ``AuthMiddlewareStack`` so resolvers see ``scope["user"]`` on every route, and WebSocket
-    handshakes from browser pages of other hosts than ``ALLOWED_HOSTS`` are refused.
+    ``AuthMiddlewareStack`` so resolvers see ``scope["user"]`` on every route. Requests to a host
+    outside ``ALLOWED_HOSTS`` are refused on every route (``AllowedHostsMiddleware``), and so are
+    WebSocket handshakes from browser pages of another origin (``AllowedHostsOriginValidator``).
     GraphiQL is served only with ``graphiql=True``.
     """
 
@@ -127,14 +222,16 @@ class GqlChannelsRouter(ProtocolTypeRouter):
             http_routes.append(re_path(r"^", django_application))
         super().__init__(
             {
-                "http": AuthMiddlewareStack(URLRouter(http_routes)),
-                "websocket": AllowedHostsOriginValidator(
-                    AuthMiddlewareStack(
-                        URLRouter(
-                            [
-                                re_path(_route(legacy_path), legacy_app),
-                                re_path(_route(graphql_path), SubprotocolRouter(graphql_ws, legacy_app)),
-                            ]
+                "http": AllowedHostsMiddleware(AuthMiddlewareStack(URLRouter(http_routes))),
+                "websocket": AllowedHostsMiddleware(
+                    AllowedHostsOriginValidator(
+                        AuthMiddlewareStack(
+                            URLRouter(
+                                [
+                                    re_path(_route(legacy_path), legacy_app),
+                                    re_path(_route(graphql_path), SubprotocolRouter(graphql_ws, legacy_app)),
+                                ]
+                            )
                         )
                     )
                 ),

@@ -1,4 +1,4 @@
-"""The one-call ASGI app: routes, subprotocol choice, the session user, and bounded HTTP bodies."""
+"""The one-call ASGI app: routes, subprotocol choice, the session user, Host and Origin checks on every route."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 import strawberry
 from asgiref.sync import sync_to_async
-from channels.testing import HttpCommunicator, WebsocketCommunicator
+from channels.testing import ApplicationCommunicator, HttpCommunicator, WebsocketCommunicator
 from django.test import Client, override_settings
 from strawberry.schema.config import StrawberryConfig
 
@@ -63,16 +63,63 @@ async def test_graphql_http_sees_the_session_user(django_user_model, library) ->
     assert response["status"] == 200 and b'"name":"fiction"' in response["body"]
 
 
-@pytest.mark.parametrize(
-    ("path", "subprotocols"), [("/ws/", None), ("/graphql/", None), ("/graphql/", ["graphql-transport-ws"])]
-)
+WS_ROUTES = [("/ws/", None), ("/graphql/", None), ("/graphql/", ["graphql-transport-ws"])]
+#: Origin -> served, for a handshake to ``Host: 127.0.0.1:8000`` (``None``: no Origin header).
+ORIGINS = {
+    b"http://evil.example": False,
+    b"http://127.0.0.1:9999": False,
+    b"https://127.0.0.1:8000": False,
+    b"http://LOCALHOST:8000": False,
+    b"http://127.0.0.1:8000": True,
+    b"https://trusted.example": True,
+    b"https://a.apps.example": True,
+    b"http://a.apps.example": False,
+    None: True,
+}
+
+
+async def _handshake(path: str, subprotocols: list[str] | None, headers: list[tuple[bytes, bytes]]) -> bool:
+    client = WebsocketCommunicator(APP, path, headers=headers, subprotocols=subprotocols)
+    connected, _ = await client.connect()
+    await client.disconnect()
+    return connected
+
+
+@pytest.mark.parametrize(("path", "subprotocols"), WS_ROUTES)
+@override_settings(CSRF_TRUSTED_ORIGINS=["https://trusted.example", "https://*.apps.example"])
 async def test_origin_is_checked_on_every_websocket_route(path: str, subprotocols) -> None:
-    for origin, allowed in ((b"http://evil.example", False), (b"http://127.0.0.1:8000", True), (None, True)):
+    for origin, allowed in ORIGINS.items():
         headers = [(b"host", b"127.0.0.1:8000"), *([(b"origin", origin)] if origin else [])]
-        client = WebsocketCommunicator(APP, path, headers=headers, subprotocols=subprotocols)
-        connected, _ = await client.connect()
-        assert connected is allowed, (path, origin)
-        await client.disconnect()
+        assert await _handshake(path, subprotocols, headers) is allowed, (path, origin)
+
+
+@pytest.mark.parametrize(("path", "subprotocols"), WS_ROUTES)
+async def test_the_own_origin_is_over_wss_under_tls(path: str, subprotocols) -> None:
+    headers = [(b"host", b"localhost"), (b"origin", b"https://localhost")]
+    scope = {"type": "websocket", "path": path, "headers": headers, "subprotocols": subprotocols or [], "scheme": "wss"}
+    client = ApplicationCommunicator(APP, scope)
+    await client.send_input({"type": "websocket.connect"})
+    assert (await client.receive_output())["type"] == "websocket.accept"
+    await client.send_input({"type": "websocket.disconnect", "code": 1000})
+    await client.wait()
+
+
+@pytest.mark.parametrize(("path", "subprotocols"), WS_ROUTES)
+async def test_host_is_checked_on_every_websocket_route(path: str, subprotocols) -> None:
+    assert await _handshake(path, subprotocols, [(b"host", b"rebound.evil.example")]) is False
+    assert await _handshake(path, subprotocols, [(b"host", b"localhost:8000")]) is True
+    with override_settings(ALLOWED_HOSTS=["rebound.evil.example"]):  # read on every handshake
+        assert await _handshake(path, subprotocols, [(b"host", b"rebound.evil.example")]) is True
+
+
+@pytest.mark.parametrize("host", [b"rebound.evil.example", b"127.0.0.1.evil.example:8000", b"localhost, evil.example"])
+async def test_a_foreign_host_is_a_400_over_http(host: bytes) -> None:
+    query, json_type = b'{"query": "{ __typename }"}', (b"content-type", b"application/json")
+    refused = HttpCommunicator(APP, "POST", "/graphql/", body=query, headers=[(b"host", host), json_type])
+    assert (await refused.get_response())["status"] == 400
+    for allowed in ([(b"host", b"localhost:8000")], []):  # no Host at all: only test communicators send none
+        served = HttpCommunicator(APP, "POST", "/graphql/", body=query, headers=[*allowed, json_type])
+        assert (await served.get_response())["status"] == 200
 
 
 @override_settings(GQL_CHANNELS={"MAX_HTTP_BODY_SIZE": 100})

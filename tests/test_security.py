@@ -14,15 +14,17 @@ Sessions are issued by Django (``Client.force_login``) in that database, and eac
    password change, a logged-in user): only the logged-in user reads tags, on every transport alike.
 2. GraphQL over HTTP is not reachable cross-site with the browser's session: only
    ``application/json`` POSTs (which need a CORS preflight, which is refused) and no mutations on GET.
-3. ``Origin`` × every WebSocket endpoint: foreign and look-alike origins are refused (even carrying a
-   valid session), the server's own origins and clients sending no ``Origin`` are served.
+3. ``Origin`` × every WebSocket endpoint: foreign and look-alike origins, and the server's host under
+   another scheme or port, are refused (even carrying a valid session); the handshake's own origin, the
+   ``CSRF_TRUSTED_ORIGINS`` and clients sending no ``Origin`` are served.
 4. Introspection: off on the closed server over HTTP POST/GET and ``graphql-transport-ws`` (however it
    is spelled), on on the open server (so the test can fail), and never offered by the legacy protocol.
 
 5. The schema guards what the legacy routes guard: writes refused to a legacy client (anonymous
    authors, books without ``add_book``) are refused over GraphQL too, a permitted one passes on every
-   transport, protected tag names are not reachable through ``books``, and one ``Origin`` rule holds
-   on every WebSocket endpoint.
+   transport, protected tag names are not reachable through ``books``.
+6. ``Host`` × every HTTP route and WebSocket endpoint: a host outside ``ALLOWED_HOSTS`` (DNS rebinding)
+   is answered 400 or refused at the handshake, as Django's views answer it; the allowed hosts are served.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ TIMEOUT = 30
 SEEDED_TAGS = ["fiction", "classic", "science"]
 DENIED = ["You do not have permission to perform this action."]
 INTROSPECTION_DISABLED = "GraphQL introspection has been disabled"
+#: The open server's ``CSRF_TRUSTED_ORIGINS``: one exact origin, one with its subdomains.
+TRUSTED_ORIGINS = "https://trusted.example,https://*.apps.example"
 
 # --- servers and sessions -------------------------------------------------------------------------
 
@@ -121,7 +125,7 @@ def _serve(env: dict[str, str]) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def open_server(database_env: dict[str, str]) -> Iterator[Server]:
-    yield from _serve({**database_env, "DJANGO_DEBUG": "1"})
+    yield from _serve({**database_env, "DJANGO_DEBUG": "1", "DJANGO_CSRF_TRUSTED_ORIGINS": TRUSTED_ORIGINS})
 
 
 @pytest.fixture(scope="module")
@@ -137,9 +141,12 @@ def _headers(cookie: str | None) -> dict[str, str]:
 
 
 def _connect(server: Server, path: str, *, cookie: str | None = None, subprotocol: str | None = None,
-             origin: str | None = None) -> Any:
+             origin: str | None = None, host: str | None = None) -> Any:
+    """A WebSocket to ``server``, sending ``Host: host`` (default: the address dialled)."""
     return websockets.connect(
-        f"ws://{server.address}{path}",
+        f"ws://{host or server.address}{path}",
+        host="127.0.0.1",
+        port=server.port,
         additional_headers=_headers(cookie),
         subprotocols=[subprotocol] if subprotocol else None,
         origin=origin,
@@ -275,15 +282,31 @@ WS_ENDPOINTS = {
     "graphql-transport-ws": ("/graphql/", "graphql-transport-ws"),
     "graphql-ws": ("/graphql/", "graphql-ws"),
 }
+#: ``{port}`` is the server's port; every client dials ``127.0.0.1:{port}`` (``Host``).
 REFUSED_ORIGINS = [
     "http://evil.example",
     "https://evil.example",
     "null",  # sandboxed iframes, file:// pages
     "http://127.0.0.1.evil.example",
     "http://localhost.evil.example",
+    "http://127.0.0.1:9999",  # the server's host, another port
+    "https://127.0.0.1",  # another scheme and port
+    "https://127.0.0.1:{port}",  # another scheme
+    "http://LOCALHOST:3000",
+    "http://localhost:{port}",  # an allowed host, but not the one dialled
+    "http://trusted.example",  # trusted over https only
+    "https://trusted.example.evil.example",
+    "https://apps.example.evil.example",
 ]
-#: The server's own origin (``{port}`` is its port: the pages it serves itself), and none at all.
-ACCEPTED_ORIGINS = ["http://127.0.0.1:{port}", None]
+#: (``Origin``, ``Host``): the handshake's own origin, trusted ones, and none at all.
+ACCEPTED_ORIGINS = {
+    "same-origin": ("http://127.0.0.1:{port}", None),
+    "same-origin-localhost": ("http://localhost:{port}", "localhost:{port}"),
+    "trusted-exact": ("https://trusted.example", None),
+    "trusted-subdomain": ("https://a.apps.example", None),
+    "trusted-deeper-subdomain": ("https://b.a.apps.example", None),
+    "no-origin": (None, None),
+}
 
 
 async def _use(socket: Any, endpoint: str) -> None:
@@ -296,42 +319,30 @@ async def _use(socket: Any, endpoint: str) -> None:
         assert (await _receive(socket))["type"] == "connection_ack"
 
 
-@pytest.mark.parametrize("origin", REFUSED_ORIGINS)
-@pytest.mark.parametrize("endpoint", WS_ENDPOINTS)
-async def test_foreign_origin_is_refused(open_server: Server, cookies: dict, endpoint: str, origin: str) -> None:
-    """Cross-site WebSocket hijacking: another site's page, carrying the user's session cookie."""
-    path, subprotocol = WS_ENDPOINTS[endpoint]
-    with pytest.raises(websockets.InvalidStatus) as refused:
-        async with _connect(open_server, path, cookie=cookies[LOGGED_IN], subprotocol=subprotocol, origin=origin):
-            pass
-    assert refused.value.response.status_code == 403
-
-
-@pytest.mark.parametrize("origin", ACCEPTED_ORIGINS, ids=["same-origin", "no-origin"])
-@pytest.mark.parametrize("endpoint", WS_ENDPOINTS)
-async def test_own_origin_and_no_origin_are_served(open_server: Server, endpoint: str, origin: str | None) -> None:
-    path, subprotocol = WS_ENDPOINTS[endpoint]
-    origin = origin.format(port=open_server.port) if origin else None
-    async with _connect(open_server, path, subprotocol=subprotocol, origin=origin) as socket:
-        assert socket.subprotocol == subprotocol
-        await _use(socket, endpoint)
-
-
-async def _handshake_status(server: Server, endpoint: str, origin: str) -> int:
+async def _handshake_status(server: Server, endpoint: str, *, origin: str | None = None, host: str | None = None,
+                            cookie: str | None = None) -> int:
     path, subprotocol = WS_ENDPOINTS[endpoint]
     try:
-        async with _connect(server, path, subprotocol=subprotocol, origin=origin):
+        async with _connect(server, path, cookie=cookie, subprotocol=subprotocol, origin=origin, host=host) as socket:
+            await _use(socket, endpoint)
             return 101
     except websockets.InvalidStatus as refused:
         return refused.response.status_code
 
 
-@pytest.mark.parametrize("origin", ["http://localhost:{port}", "http://127.0.0.1:1"], ids=["other-allowed-host", "other-port"])
-async def test_origin_policy_is_the_same_on_every_endpoint(open_server: Server, origin: str) -> None:
-    """An origin of an ``ALLOWED_HOSTS`` host, not the one the client dialled: one verdict everywhere."""
+@pytest.mark.parametrize("origin", REFUSED_ORIGINS)
+@pytest.mark.parametrize("endpoint", WS_ENDPOINTS)
+async def test_foreign_origin_is_refused(open_server: Server, cookies: dict, endpoint: str, origin: str) -> None:
+    """Cross-site WebSocket hijacking: another origin's page, carrying the user's session cookie."""
     origin = origin.format(port=open_server.port)
-    verdicts = {endpoint: await _handshake_status(open_server, endpoint, origin) for endpoint in WS_ENDPOINTS}
-    assert len(set(verdicts.values())) == 1, verdicts
+    assert await _handshake_status(open_server, endpoint, origin=origin, cookie=cookies[LOGGED_IN]) == 403
+
+
+@pytest.mark.parametrize("accepted", ACCEPTED_ORIGINS)
+@pytest.mark.parametrize("endpoint", WS_ENDPOINTS)
+async def test_own_trusted_and_no_origin_are_served(open_server: Server, endpoint: str, accepted: str) -> None:
+    origin, host = (value.format(port=open_server.port) if value else None for value in ACCEPTED_ORIGINS[accepted])
+    assert await _handshake_status(open_server, endpoint, origin=origin, host=host) == 101
 
 
 # --- 4. introspection ---------------------------------------------------------------------------------
@@ -452,3 +463,52 @@ async def test_a_permitted_write_passes_on_every_transport(open_server: Server, 
         mutation = f'mutation {{ createAuthor(data: {{name: "{name}"}}) {{ __typename ... on AuthorType {{ name }} }} }}'
         result = await GRAPHQL[transport](open_server, mutation, cookie=cookies[LOGGED_IN])
         assert result == {"data": {"createAuthor": {"__typename": "AuthorType", "name": name}}}, result
+
+
+# --- 6. Host -------------------------------------------------------------------------------------------
+
+#: ``{port}`` is the server's port. Every request is sent to 127.0.0.1, whatever it names as its host.
+FOREIGN_HOSTS = [
+    "rebound.evil.example",  # DNS rebinding: evil.example now resolves to 127.0.0.1
+    "rebound.evil.example:{port}",
+    "127.0.0.1.evil.example:{port}",
+    "localhost.evil.example",
+]
+ALLOWED_HOSTS = ["127.0.0.1:{port}", "localhost:{port}", "localhost", "LOCALHOST:{port}", "[::1]:{port}"]
+#: Every HTTP route of ``GqlChannelsRouter``: (method, path, what the allowed host gets).
+HTTP_ROUTES = {
+    "graphql-post": ("POST", "/graphql/", 200),
+    "graphql-get": ("GET", "/graphql/?query=%7B__typename%7D", 200),
+    "graphiql-asset": ("GET", "/graphql/assets/init.js", 200),
+    "django": ("GET", "/", 200),  # Django's own "it worked" page: DEBUG and no URL patterns
+}
+
+
+async def _http_status(server: Server, route: str, host: str) -> int:
+    method, path, _ = HTTP_ROUTES[route]
+    body = {"json": {"query": "{ __typename }"}} if method == "POST" else {}
+    async with aiohttp.ClientSession() as http, http.request(
+        method, f"http://{server.address}{path}", headers={"Host": host}, **body
+    ) as response:
+        return response.status
+
+
+@pytest.mark.parametrize("host", FOREIGN_HOSTS)
+async def test_a_foreign_host_is_refused_everywhere(open_server: Server, host: str) -> None:
+    """As Django answers ``DisallowedHost``: 400 over HTTP; the WebSocket handshake is refused."""
+    host = host.format(port=open_server.port)
+    statuses = {route: await _http_status(open_server, route, host) for route in HTTP_ROUTES}
+    assert statuses == dict.fromkeys(HTTP_ROUTES, 400)
+    statuses = {endpoint: await _handshake_status(open_server, endpoint, host=host) for endpoint in WS_ENDPOINTS}
+    assert statuses == dict.fromkeys(WS_ENDPOINTS, 403)
+
+
+@pytest.mark.parametrize("host", ALLOWED_HOSTS)
+async def test_allowed_hosts_are_served_everywhere(open_server: Server, host: str) -> None:
+    host = host.format(port=open_server.port)
+    expected = {route: status for route, (_, _, status) in HTTP_ROUTES.items()}
+    statuses = {route: await _http_status(open_server, route, host) for route in HTTP_ROUTES}
+    assert statuses == expected
+    statuses = {endpoint: await _handshake_status(open_server, endpoint, host=host) for endpoint in WS_ENDPOINTS}
+    assert statuses == dict.fromkeys(WS_ENDPOINTS, 101)
+
