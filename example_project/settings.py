@@ -6,10 +6,19 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "gql-channels-demo-not-secret")
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:  # the demo's key is public: anyone could sign sessions with it
+        raise ImproperlyConfigured(
+            "DJANGO_DEBUG=0 needs a secret key: set DJANGO_SECRET_KEY, e.g. to the output of `python -c "
+            '"from django.core.management.utils import get_random_secret_key; print(get_random_secret_key())"`.'
+        )
+    SECRET_KEY = "gql-channels-demo-not-secret"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 # Origins of pages elsewhere that may open WebSockets here with the user's session (and POST forms), comma-separated:
 # DJANGO_CSRF_TRUSTED_ORIGINS=https://app.example.com,https://*.example.com

@@ -25,12 +25,16 @@ Sessions are issued by Django (``Client.force_login``) in that database, and eac
    transport, protected tag names are not reachable through ``books``.
 6. ``Host`` × every HTTP route and WebSocket endpoint: a host outside ``ALLOWED_HOSTS`` (DNS rebinding)
    is answered 400 or refused at the handshake, as Django's views answer it; the allowed hosts are served.
+7. The example refuses to start with ``DJANGO_DEBUG=0`` and no ``DJANGO_SECRET_KEY`` (its demo key is
+   public); both servers here share one key of the test's, so the sessions issued for them hold on both.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -100,8 +104,8 @@ class Server:
 
 @pytest.fixture(scope="module")
 def database_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The environment of a freshly migrated and seeded database of the servers' own."""
-    return demo_database_env(tmp_path_factory, "security")
+    """The environment of a freshly migrated and seeded database of the servers' own, and their secret key."""
+    return {**demo_database_env(tmp_path_factory, "security"), "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
 
 
 @pytest.fixture(scope="module")
@@ -512,3 +516,18 @@ async def test_allowed_hosts_are_served_everywhere(open_server: Server, host: st
     statuses = {endpoint: await _handshake_status(open_server, endpoint, host=host) for endpoint in WS_ENDPOINTS}
     assert statuses == dict.fromkeys(WS_ENDPOINTS, 101)
 
+
+# --- 7. SECRET_KEY -------------------------------------------------------------------------------------
+
+
+def test_debug_off_needs_a_secret_key(tmp_path: Path) -> None:
+    env = {name: value for name, value in os.environ.items() if name != "DJANGO_SECRET_KEY"}
+    env.update(DJANGO_SETTINGS_MODULE="example_project.settings", DJANGO_DEBUG="0")
+    env["SQLITE_PATH"] = str(tmp_path / "db.sqlite3")
+    check = [sys.executable, "manage.py", "check"]
+    refused = subprocess.run(check, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert refused.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_DEBUG=0 needs a secret key: set DJANGO_SECRET_KEY" in refused.stderr
+    served = subprocess.run(check, cwd=ROOT, env={**env, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)},
+                            capture_output=True, text=True, check=False)
+    assert served.returncode == 0, served.stderr
