@@ -72,11 +72,17 @@ DATABASES = {"default": _database(os.environ.get("DATABASE_URL"))}
 
 # Room for bursts: a subscriber's channel holds this many undelivered events before dropping any.
 _CHANNEL_CAPACITY = 10_000
+_REDIS_READ_TIMEOUT = 30
 CHANNEL_LAYERS = {
     "default": (
         {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "capacity": _CHANNEL_CAPACITY},
+            "CONFIG": {
+                # redis-py 6+ reads with a 5 s timeout by default, the very time channels-redis blocks in
+                # BZPOPMIN waiting for a message: every idle receive failed. Reads get longer than that.
+                "hosts": [{"address": os.environ["REDIS_URL"], "socket_timeout": _REDIS_READ_TIMEOUT}],
+                "capacity": _CHANNEL_CAPACITY,
+            },
         }
         if os.environ.get("REDIS_URL")
         else {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": _CHANNEL_CAPACITY}}

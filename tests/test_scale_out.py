@@ -7,6 +7,7 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -28,8 +29,12 @@ from .conftest import (
 BURST = 500
 
 
+#: Where each server process logs (one file per process, read by the tests).
+LOGS: list[Path] = []
+
+
 @pytest.fixture(scope="module")
-def servers() -> Iterator[tuple[str, str, str]]:
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
     """Two uvicorn processes on one fresh PostgreSQL database and one Redis channel layer."""
     redis_url = require_service("Redis", REDIS_URL)
     env = {
@@ -40,8 +45,9 @@ def servers() -> Iterator[tuple[str, str, str]]:
     }
     prepare_demo_database(env)
     editor = session_cookie(env, "editor", "demo.add_book", "demo.change_book", "demo.delete_book")
-    first, first_address = start_server(env)
-    second, second_address = start_server(env)
+    LOGS[:] = [tmp_path_factory.mktemp("scale_out") / name for name in ("first.log", "second.log")]
+    first, first_address = start_server(env, log=LOGS[0])
+    second, second_address = start_server(env, log=LOGS[1])
     try:
         yield first_address, second_address, editor
     finally:
@@ -180,3 +186,23 @@ async def test_unsubscribe_and_disconnect_leave_no_redis_group_membership(server
         assert sum(after.values()) == sum(before.values())
     finally:
         await client.aclose()
+
+
+async def test_an_idle_subscriber_keeps_its_channel_layer_connection(servers: tuple[str, str, str]) -> None:
+    """Idle past channels-redis' 5 s ``BZPOPMIN`` and redis-py's 5 s default read timeout (redis-py 6+), a
+    subscriber still gets the next event at once, and no server logs the layer as unavailable: with both at
+    5 s every idle receive failed, and the consumer's retry backoff delayed events by up to 5 s."""
+    first, second, editor = servers
+    async with (
+        websockets.connect(f"ws://{first}/ws/") as subscriber,
+        websockets.connect(f"ws://{second}/ws/", additional_headers={"Cookie": editor}) as writer,
+    ):
+        await subscriber.send(json.dumps({"action": "subscribe", "route": "books/2/", "request_id": "idle"}))
+        assert json.loads(await subscriber.recv())["status"] == 201
+        await asyncio.sleep(12)  # idle: longer than both timeouts, twice over
+        await writer.send(json.dumps({"action": "partial_update", "route": "books/2/", "data": {"pages": 305}}))
+        assert json.loads(await asyncio.wait_for(writer.recv(), 30))["status"] == 200
+        event = json.loads(await asyncio.wait_for(subscriber.recv(), 30))
+        assert (event["action"], event["request_id"], event["data"]["pages"]) == ("update", "idle", 305)
+    for log in LOGS:
+        assert "channel layer is unavailable" not in log.read_text(errors="replace"), log.read_text()[-3000:]
