@@ -5,7 +5,12 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from gql_channels import Action, ActionConsumer, Resource
-from gql_channels.pagination import CursorPagination, LimitOffsetPagination, PageNumberPagination
+from gql_channels.pagination import (
+    CursorPagination,
+    LimitOffsetPagination,
+    PageNumberPagination,
+    WebsocketLimitOffsetPagination,
+)
 from gql_channels.permissions import (
     CascadeDeletePermissions,
     DjangoModelPermissionsOrAnonReadOnly,
@@ -55,10 +60,9 @@ books = Resource.for_type(
     pagination_class=ArticlePagination,
     permission_classes=[BookPermissions],
     actions={
-        # Sent to everyone subscribed to the book's route too, like async_action(mode="broadcast").
-        "publish": Action(
-            "mutation Publish($pk: ID!) { publishBook(pk: $pk) { id title published } }", broadcast="book-{pk}"
-        ),
+        # The publishBook mutation, its book rendered like retrieve; sent to everyone subscribed to the
+        # book's route too, like async_action(mode="broadcast").
+        "publish": Action("publishBook", broadcast="book-{pk}"),
     },
     subscribe="bookChanged",
     subscribe_list="booksChanged",
@@ -91,3 +95,78 @@ class LegacyConsumer(ActionConsumer):
         path("cursor/articles/", articles_by_cursor),
         path("connection/articles/", articles_by_page_on_connection),
     ]
+
+
+# --- djangochannelsrestframework clients -----------------------------------------------------------
+# The same schema, served in DCRF's dialect: one consumer per URL (GqlChannelsRouter(consumers=...)),
+# messages without a route ({"action": "retrieve", "pk": 1, "request_id": 2}), replies with
+# response_status; and all of them on one socket for channelsmultiplexer clients (dcrf-client).
+
+
+class ArticleWebsocketPagination(WebsocketLimitOffsetPagination):
+    default_limit = 5
+    max_limit = 50
+
+
+#: DCRF's GenericAsyncAPIConsumer with the list/retrieve/create/update/patch/delete mixins, an
+#: ObserverModelInstanceMixin (subscribe_instance) and an @action (publish).
+dcrf_books = Resource(
+    list="allBooks",
+    retrieve="book",
+    create="createBook",
+    update="updateBook",
+    destroy="deleteBook",
+    subscribe="bookChanged",
+    actions={"publish": Action("publishBook")},
+    permission_classes=[BookPermissions],
+)
+#: PaginatedModelListMixin with WebsocketLimitOffsetPagination: {"action": "list", "limit": 5, "offset": 10}.
+dcrf_articles = Resource(
+    list="articles",
+    retrieve="article",
+    create="createArticle",
+    update="updateArticle",
+    destroy="deleteArticle",
+    pagination_class=ArticleWebsocketPagination,
+)
+#: StreamedPaginatedListMixin: one list, every page under its request_id; list_cancel stops it.
+dcrf_streamed_articles = Resource(list="articles", pagination_class=ArticleWebsocketPagination, stream=True)
+
+
+class BookConsumer(ActionConsumer):
+    dialect = "djangochannelsrestframework"
+    schema = schema
+    routepatterns = [path("", dcrf_books)]
+
+
+class ArticleConsumer(ActionConsumer):
+    dialect = "djangochannelsrestframework"
+    schema = schema
+    routepatterns = [path("", dcrf_articles)]
+
+
+class StreamedArticleConsumer(ActionConsumer):
+    dialect = "djangochannelsrestframework"
+    schema = schema
+    routepatterns = [path("", dcrf_streamed_articles)]
+
+
+class MultiplexedConsumer(ActionConsumer):
+    """The three on one socket, as channelsmultiplexer served them: ``{"stream": "books", "payload": {...}}``."""
+
+    dialect = "djangochannelsrestframework"
+    schema = schema
+    routepatterns = [
+        path("books", dcrf_books),
+        path("articles", dcrf_articles),
+        path("streamed_articles", dcrf_streamed_articles),
+    ]
+
+
+#: The DCRF endpoints of the example, by URL.
+DCRF_CONSUMERS = {
+    "ws/books/": BookConsumer,
+    "ws/articles/": ArticleConsumer,
+    "ws/articles/stream/": StreamedArticleConsumer,
+    "ws/multiplex/": MultiplexedConsumer,
+}

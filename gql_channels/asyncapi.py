@@ -363,7 +363,7 @@ class _Builder(JSONSchemas):
         """The request's ``data``: a write's input, or a custom action's variables the route does not capture."""
         if operation.input is not None and action in ("create", "update", "partial_update"):
             return {"$ref": f"#/components/schemas/{self.input(binding, operation, partial=action == 'partial_update')}"}
-        if operation.shape is not None:
+        if not operation.variables:
             return None
         definition = next(d for d in operation.document.definitions if isinstance(d, OperationDefinitionNode))
         properties, required = {}, []

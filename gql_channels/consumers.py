@@ -14,21 +14,22 @@ from django.urls import URLPattern, URLResolver
 from strawberry.channels.handlers.base import ChannelsWSConsumer
 
 from . import usage
+from .dialects import Dialect, get_dialect
 from .exceptions import (
     APIException,
     MethodNotAllowed,
     NotFound,
+    ParseError,
     PermissionDenied,
     ServiceUnavailable,
     Throttled,
-    exception_handler,
     from_graphql_errors,
 )
 from .execution import LegacyContext, deny_instead_of_failing_silently
-from .handlers import SUBSCRIPTION_ACTIONS, BoundResource
+from .handlers import LIST_CANCEL, SUBSCRIPTION_ACTIONS, BoundResource
 from .operations import RESULT
 from .permissions import AllowAny, PermissionClass, check_connect, check_permissions
-from .protocol import MISSING, LegacyRequest, build_reply, encode_reply, parse_frame
+from .protocol import MISSING, LegacyRequest, encode_reply
 from .resources import Resource
 from .routing import RouteMatch, RouteTable
 from .settings import gql_channels_settings
@@ -64,11 +65,13 @@ class CompiledRoutes:
 
 
 class ActionConsumer(ChannelsWSConsumer):
-    """Serve ``{"action", "route", "data"}`` messages like rest_framework_channels' ``AsyncAPIConsumer``.
+    """Serve legacy action messages from a Strawberry schema.
 
-    Set ``schema`` and ``routepatterns`` on a subclass (or pass them to ``as_asgi``); the
-    routes are bound to the schema when the class is built, so a misconfigured field fails
-    at start-up, not at the first message. Messages of one connection are served
+    ``{"action", "route", "data"}`` like rest_framework_channels' ``AsyncAPIConsumer`` by default;
+    ``dialect = "djangochannelsrestframework"`` serves DCRF clients' ``{"action", "pk", ...}`` instead
+    (``dialects.py``). Set ``schema`` and ``routepatterns`` on a subclass (or pass them to
+    ``as_asgi``); the routes are bound to the schema when the class is built, so a misconfigured
+    field fails at start-up, not at the first message. Messages of one connection are served
     concurrently (a slow action does not hold up the others); replies carry the request's
     ``request_id`` to be matched. It is a Strawberry Channels consumer too
     (``listen_to_channel``), so subscription resolvers serve legacy ``subscribe`` messages.
@@ -76,6 +79,8 @@ class ActionConsumer(ChannelsWSConsumer):
 
     schema: Any = None
     routepatterns: Sequence[URLPattern | URLResolver] = ()
+    #: The legacy library whose clients this consumer serves: a name in ``dialects.DIALECTS``, or a ``Dialect``.
+    dialect: str | Dialect = "rest_framework_channels"
     #: Checked for every action (``has_permission``) and at the handshake (``can_connect``),
     #: before the resource's own ``permission_classes``.
     permission_classes: Sequence[PermissionClass] = (AllowAny,)
@@ -83,6 +88,7 @@ class ActionConsumer(ChannelsWSConsumer):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        get_dialect(cls.dialect)  # an unknown name fails here, with the class
         if cls.schema is not None and cls.routepatterns:
             cls.compiled_routes = CompiledRoutes(cls.routepatterns, cls.schema)
 
@@ -101,10 +107,15 @@ class ActionConsumer(ChannelsWSConsumer):
     def __init__(self, *args: Any, compiled_routes: CompiledRoutes, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.compiled_routes = compiled_routes
+        self.protocol: Dialect = get_dialect(self.dialect)
         self._in_flight: set[asyncio.Task[None]] = set()
+        #: Writes being served: a pushed event waits for the replies of those under way (reply first).
+        self._writes: set[asyncio.Task[Any]] = set()
         self._send_lock = asyncio.Lock()
-        #: Live ``subscribe`` s, by (route, request_id as JSON), each pushing events from its own task.
+        #: Live ``subscribe`` s, by (target, request_id as JSON), each pushing events from its own task.
         self._subscriptions: dict[tuple[str, str | None], asyncio.Task[None]] = {}
+        #: Streamed lists under way, by request_id as JSON (``list_cancel`` stops one).
+        self._streams: dict[str | None, asyncio.Task[None]] = {}
 
     @property
     def channel_receive(self) -> Any:
@@ -139,7 +150,7 @@ class ActionConsumer(ChannelsWSConsumer):
             await self.close()
 
     async def disconnect(self, code: int) -> None:
-        tasks = [*self._in_flight, *self._subscriptions.values()]
+        tasks = [*self._in_flight, *self._subscriptions.values(), *self._streams.values()]
         for task in tasks:
             task.cancel()
         # Let each subscription leave its channel-layer groups before the consumer goes.
@@ -160,10 +171,10 @@ class ActionConsumer(ChannelsWSConsumer):
         if size > limits["MAX_FRAME_SIZE"]:
             await self.close(code=1009)  # "message too big": no envelope can answer a frame not read
             return
-        request = parse_frame(text_data, bytes_data, max_depth=limits["MAX_JSON_DEPTH"])
+        request = self.protocol.parse(text_data, bytes_data, max_depth=limits["MAX_JSON_DEPTH"])
         if len(self._in_flight) >= limits["MAX_IN_FLIGHT"]:
             detail = f"More than {limits['MAX_IN_FLIGHT']} messages in flight on this connection."
-            await self.send_reply(build_reply(request, status=429, errors=exception_handler(Throttled(detail))[1]))
+            await self.send_reply(self.protocol.error_reply(request, Throttled(detail)))
             return
         task = asyncio.create_task(self._serve(request))
         self._in_flight.add(task)
@@ -171,6 +182,7 @@ class ActionConsumer(ChannelsWSConsumer):
 
     def _served(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
+        self._writes.discard(task)
         if not task.cancelled() and task.exception() is not None:
             # handle() answers every error; what is left is the socket going away under the reply.
             logger.debug("A legacy reply could not be sent", exc_info=task.exception())
@@ -185,39 +197,49 @@ class ActionConsumer(ChannelsWSConsumer):
             await self.send(text_data=encode_reply(reply))
 
     async def handle(self, request: LegacyRequest) -> dict[str, Any] | None:
-        """Answer one request with exactly one envelope, whatever goes wrong."""
+        """Answer one request with exactly one envelope (a streamed list: one per page), whatever goes wrong."""
+        dialect = self.protocol
         match = None
         served = None  # the action, once known to be one the route serves (what usage counts)
         replied = True
         try:
             if request.problem is not None:
                 raise request.problem
-            match = self.compiled_routes.table.resolve(request.route)
-            if match is None:
+            action = dialect.standard_action(request)
+            match = self.compiled_routes.table.resolve(dialect.route(request, self.compiled_routes.table))
+            if match is None or action is None:
                 raise MethodNotAllowed(request.action)
             binding = self.compiled_routes.binding(match.resource)
-            if request.action not in binding.actions_for(match.kwargs):
+            match = dialect.target(request, match, action, binding.resource.lookup_url_kwarg)
+            if action not in binding.actions_for(match.kwargs):
                 raise MethodNotAllowed(request.action)
-            served = request.action
+            served = action
             permissions = (*self.permission_classes, *binding.resource.permission_classes)
-            if request.action in SUBSCRIPTION_ACTIONS:
-                status, data = await self.subscribe(request, match, binding, permissions)
+            if action in SUBSCRIPTION_ACTIONS:
+                status, data = await self.subscribe(request, action, match, binding, permissions)
+            elif action == LIST_CANCEL:
+                status, data = await self._cancel_stream(request)
             else:
-                await check_permissions(permissions, self.scope, request.action, binding)
-                status, data = await binding.perform(request, match, await self.get_context())
-                action = binding.resource.actions.get(request.action)
-                group = action.broadcast_group(binding.route_kwargs(match)) if action else None
+                await check_permissions(permissions, self.scope, action, binding)
+                if action == "list" and binding.resource.stream:
+                    status, data = 200, None
+                    replied = await self._stream_list(request, match, binding)
+                else:
+                    status, data = await self._perform(action, request, match, binding)
+                custom = binding.resource.actions.get(action)
+                group = custom.broadcast_group(binding.route_kwargs(match)) if custom else None
                 if group is not None:
-                    copy = build_reply(LegacyRequest(request.action, request.route), status=status, data=data)
-                    sender = self.channel_name if action.reply_to_sender else None
+                    copy = dialect.reply(LegacyRequest(request.action, request.route, sent_action=request.sent_action,
+                                                       stream=request.stream), status=status, data=data)
+                    sender = self.channel_name if custom.reply_to_sender else None
                     message = {"type": BROADCAST_TYPE, "group": group, "sender": sender, "reply": copy}
                     await self.channel_layer.group_send(group, message)
-                    replied = action.reply_to_sender
+                    replied = custom.reply_to_sender
         except Exception as exc:  # noqa: BLE001 - every frame gets an envelope
-            status, errors = exception_handler(exc)
-            reply = build_reply(request, status=status, errors=errors)
+            status, errors = dialect.errors(exc)
+            reply = dialect.reply(request, status=status, errors=errors)
         else:
-            reply = build_reply(request, status=status, data=data)
+            reply = dialect.reply(request, status=status, data=data)
         usage.record(
             f"{type(self).__module__}.{type(self).__qualname__}",
             match.pattern if match is not None else None,
@@ -226,24 +248,63 @@ class ActionConsumer(ChannelsWSConsumer):
         )
         return reply if replied else None
 
+    async def _perform(
+        self, action: str, request: LegacyRequest, match: RouteMatch, binding: BoundResource
+    ) -> tuple[int, Any]:
+        """Run one action; a write is tracked until its reply is sent, so its own event comes after it."""
+        context = await self.get_context()
+        if action in ("list", "retrieve"):
+            return await binding.perform(action, request, match, context, self.protocol)
+        task = asyncio.current_task()
+        if task is not None:
+            self._writes.add(task)  # until its reply is sent (_served)
+        return await binding.perform(action, request, match, context, self.protocol)
+
+    async def _stream_list(self, request: LegacyRequest, match: RouteMatch, binding: BoundResource) -> bool:
+        """Send a streamed list's pages as they come (DCRF's ``StreamedPaginatedListMixin``); ``False``: no more reply."""
+        key = _json_key(request.request_id)
+        task = asyncio.current_task()
+        self._streams[key] = task
+        try:
+            pages = binding.stream(request, match, await self.get_context(), self.protocol)
+            async for page in pages:
+                await self.send_reply(self.protocol.reply(request, status=200, data=page))
+        finally:
+            if self._streams.get(key) is task:
+                del self._streams[key]
+        return False
+
+    async def _cancel_stream(self, request: LegacyRequest) -> tuple[int, None]:
+        """``list_cancel`` stops the streamed list of its ``request_id`` (DCRF's development version)."""
+        task = self._streams.pop(_json_key(request.request_id), None)
+        if task is not None:
+            task.cancel()
+        return 200, None
+
     async def subscribe(
-        self, request: LegacyRequest, match: RouteMatch, binding: BoundResource, permissions: Sequence[Any]
+        self, request: LegacyRequest, action: str, match: RouteMatch, binding: BoundResource,
+        permissions: Sequence[Any],
     ) -> tuple[int, None]:
         """``subscribe`` (201) starts pushing the route's events; ``unsubscribe`` (204) stops it.
 
         Subscribing needs the permission to read the route (``retrieve`` or ``list``), which is
         checked again for every event: a client that lost it is sent nothing more.
         """
-        # Any JSON value may be a request_id (a list or an object too): keyed by its JSON text.
-        request_id = None if request.request_id is MISSING else json.dumps(request.request_id, sort_keys=True)
-        key = (request.route, request_id)
-        if request.action == "unsubscribe":
+        dialect = self.protocol
+        detail = binding.resource.lookup_url_kwarg in match.kwargs
+        key = (dialect.subscription_key(request, match), _json_key(request.request_id))
+        if action == "unsubscribe":
             stopped = [k for k in self._subscriptions if k == key or (key[1] is None and k[0] == key[0])]
-            if not stopped:
+            if not stopped and dialect.unsubscribe_missing_is_error:
                 raise NotFound("No subscription matches the given query.")
+            if not stopped and detail and "retrieve" in binding.operations:
+                # Nothing to stop: still DRF's get_object(), a 404 for an object that is not there.
+                await binding.retrieve(binding.operations["retrieve"], match, await self.get_context())
             await self._stop(*stopped)
             return 204, None
-        read = "retrieve" if binding.resource.lookup_url_kwarg in match.kwargs else "list"
+        if dialect.subscription_needs_request_id and request.request_id in (MISSING, None):
+            raise ParseError("A subscription needs a request_id: its events carry it.")
+        read = "retrieve" if detail else "list"
         await check_permissions(permissions, self.scope, read, binding)
         most = gql_channels_settings()["MAX_SUBSCRIPTIONS"]
         if key not in self._subscriptions and len(self._subscriptions) >= most:
@@ -251,7 +312,7 @@ class ActionConsumer(ChannelsWSConsumer):
         context = await self.get_context()
         joined: list[asyncio.Event] = []
         parts = []
-        if (binding.resource.lookup_url_kwarg in match.kwargs) in binding.subscriptions:
+        if detail in binding.subscriptions:
             joined.append(asyncio.Event())
             context["subscribed"] = joined[-1].set
             parts.append(self._push_events(await binding.subscribe(match, context), request, binding, permissions))
@@ -294,8 +355,14 @@ class ActionConsumer(ChannelsWSConsumer):
                 except PermissionDenied:
                     continue
                 route = self.compiled_routes.table.reverse(binding.resource, **{lookup: event["pk"]})
-                reply = LegacyRequest(event["action"], route or request.route, request_id=request.request_id)
-                await self.send_reply(build_reply(reply, status=200, data=event["data"]))
+                # A change made on this connection: its reply goes out first, then the event.
+                writes = {task for task in self._writes if not task.done()}
+                if writes:
+                    await asyncio.wait(writes)
+                frame = self.protocol.event(
+                    request, action=event["action"], pk=binding.rendered_key(event["pk"]), data=event["data"], route=route or ""
+                )
+                await self.send_reply(frame)
         finally:
             await stream.aclose()
 
@@ -316,6 +383,11 @@ class ActionConsumer(ChannelsWSConsumer):
     async def get_context(self) -> Any:
         """The context resolvers see: the same as under Strawberry's own Channels consumers."""
         return LegacyContext(request=self, ws=self)
+
+
+def _json_key(request_id: Any) -> str | None:
+    """Any JSON value may be a request_id (a list or an object too): keyed by its JSON text."""
+    return None if request_id is MISSING else json.dumps(request_id, sort_keys=True)
 
 
 def _subscription_ended(started: asyncio.Future[Any], task: asyncio.Future[Any]) -> None:

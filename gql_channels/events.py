@@ -84,6 +84,8 @@ class ModelEvents:
         field_name = retrieve or self._retrieve_field(gql_type)
         lookup = "pk" if "pk" in schema._schema.query_type.fields[field_name].args else "id"
         self.render_operation = plan_retrieve(schema, field_name, lookup, self.shape)
+        #: The model's own many-to-many fields, by their through model (the signals' sender).
+        self._many_to_many: dict[type[models.Model], models.ManyToManyField] = {}
 
     def _retrieve_field(self, gql_type: Any) -> str:
         for name, field_ in self.schema._schema.query_type.fields.items():
@@ -99,7 +101,9 @@ class ModelEvents:
         pre_delete.connect(self._deleting, sender=self.model, dispatch_uid=uid, weak=False)
         post_delete.connect(self._deleted, sender=self.model, dispatch_uid=uid, weak=False)
         for field in self.model._meta.many_to_many:
-            m2m_changed.connect(self._m2m, sender=field.remote_field.through, dispatch_uid=uid, weak=False)
+            through = field.remote_field.through
+            self._many_to_many[through] = field
+            m2m_changed.connect(self._m2m, sender=through, dispatch_uid=uid, weak=False)
         return self
 
     def publish(self, action: str, objects: Iterable[models.Model | Any]) -> None:
@@ -156,9 +160,25 @@ class ModelEvents:
     def _deleted(self, sender: Any, instance: models.Model, **kwargs: Any) -> None:
         self._queue(instance.pk, "delete").data = getattr(instance, "_gql_channels_rendered", None)
 
-    def _m2m(self, sender: Any, instance: models.Model, action: str, reverse: bool, **kwargs: Any) -> None:
-        if action.startswith("post_") and not reverse and isinstance(instance, self.model):
-            self._queue(instance.pk, "update")
+    def _m2m(
+        self, sender: Any, instance: models.Model, action: str, reverse: bool, pk_set: set[Any] | None, **kwargs: Any
+    ) -> None:
+        """A change of one of the model's many-to-many fields, made from either side.
+
+        ``book.tags.add(tag)`` changes the book; ``tag.books.add(book)`` changes the books added, and
+        ``tag.books.clear()`` every book the tag had, read before the rows go.
+        """
+        if not reverse:
+            if action.startswith("post_") and isinstance(instance, self.model):
+                self._queue(instance.pk, "update")
+            return
+        if action == "pre_clear":
+            accessor = self._many_to_many[sender].remote_field.get_accessor_name()
+            instance._gql_channels_cleared = list(getattr(instance, accessor).values_list("pk", flat=True))  # type: ignore[attr-defined]
+        elif action in ("post_add", "post_remove", "post_clear"):
+            owners = pk_set if action != "post_clear" else getattr(instance, "_gql_channels_cleared", ())
+            for pk in owners or ():
+                self._queue(pk, "update")
 
 
 def publish_changes(schema: Schema, type_name: str, *, retrieve: str | None = None) -> ModelEvents:

@@ -66,7 +66,9 @@ class MethodNotAllowed(APIException):
     default_detail = 'Action "{action}" not allowed in message body.'
     default_code = "method_not_allowed"
 
-    def __init__(self, action: str | None, detail: Any = None, code: str | None = None) -> None:
+    def __init__(self, action: Any, detail: Any = None, code: str | None = None) -> None:
+        #: The action as the client named it: each dialect words the refusal its own way.
+        self.action = action
         super().__init__(self.default_detail.format(action=action) if detail is None else detail, code)
 
 
@@ -88,14 +90,20 @@ class Throttled(APIException):
 _BARE_DETAIL = (MethodNotAllowed, PermissionDenied)
 
 
-def exception_handler(exc: BaseException) -> tuple[int, list[Any]]:
-    """Return ``(status, errors)`` for any exception; unexpected ones are logged, never shown."""
+def as_api_exception(exc: BaseException) -> APIException:
+    """What a client is told of ``exc``: itself, 503 for an unreachable database, else a logged 500."""
     if isinstance(exc, DatabaseUnavailable):
         logger.error("The database is unavailable to a legacy message", exc_info=exc)
-        exc = ServiceUnavailable()
+        return ServiceUnavailable()
     if not isinstance(exc, APIException):
         logger.error("Unhandled error while serving a legacy message", exc_info=exc)
-        exc = APIException()
+        return APIException()
+    return exc
+
+
+def exception_handler(exc: BaseException) -> tuple[int, list[Any]]:
+    """Return ``(status, errors)`` for any exception, shaped as rest_framework_channels did."""
+    exc = as_api_exception(exc)
     if isinstance(exc, _BARE_DETAIL):
         return exc.status_code, [exc.detail]
     if isinstance(exc, ValidationError):

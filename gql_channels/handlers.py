@@ -21,9 +21,9 @@ from strawberry.types.graphql import OperationType
 
 from .exceptions import APIException, NotFound, ValidationError, from_graphql_errors, from_operation_info
 from .execution import NeedsEventLoop, execute, execute_sync, subscribe
-from .inputs import INT_MAX, accepts, model_key
-from .operations import OPERATION_INFO, RESULT, Operation
-from .pagination import BasePagination, CursorPage, CursorPagination, Page
+from .inputs import INT_MAX, InvalidInput, accepts, model_key
+from .operations import OPERATION_INFO, RESULT, Operation, is_int_key
+from .pagination import BasePagination, CursorPage, CursorPagination, Page, WebsocketLimitOffsetPagination
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from django.db import models
     from strawberry import Schema
 
+    from .dialects import Dialect
     from .protocol import LegacyRequest
     from .resources import Resource
     from .routing import RouteMatch
@@ -40,6 +41,8 @@ DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy"})
 _COLLECTION_ACTIONS = frozenset({"list", "create"})
 #: Served where the resource names a subscription field for that kind of route.
 SUBSCRIPTION_ACTIONS = frozenset({"subscribe", "unsubscribe"})
+#: Stops a streamed list (``Resource(stream=True)``), named by the list's ``request_id``.
+LIST_CANCEL = "list_cancel"
 
 
 @dataclass
@@ -68,7 +71,8 @@ class BoundResource:
         custom = served - DETAIL_ACTIONS - _COLLECTION_ACTIONS
         broadcasts = any(action.broadcasts_on(captures) for action in self.resource.actions.values())
         live = SUBSCRIPTION_ACTIONS if detail in self.subscriptions or broadcasts else frozenset()
-        return custom | (served & standard) | live
+        cancel = {LIST_CANCEL} if self.resource.stream and "list" in served and not detail else set()
+        return custom | (served & standard) | live | cancel
 
     def broadcast_groups(self, kwargs: Mapping[str, Any]) -> list[str]:
         """The broadcast groups of this route's custom actions (what ``subscribe`` joins)."""
@@ -82,26 +86,43 @@ class BoundResource:
         actions = self.actions_for(captures)
         return {action: op for action, op in {**self.operations, **live}.items() if action in actions}
 
-    async def perform(self, request: LegacyRequest, match: RouteMatch, context: Any) -> tuple[int, Any]:
+    async def perform(
+        self, action: str, request: LegacyRequest, match: RouteMatch, context: Any, dialect: Dialect
+    ) -> tuple[int, Any]:
         """Serve one legacy action; return ``(status, data)`` or raise an ``APIException``."""
-        action = request.action
         operation = self.operations[action]
         if action == "list":
-            data = await self.list(operation, match, context)
+            data = await self.list(operation, match, context, dialect.filter_params(request, match), dialect.page_params(request, match))
         elif action == "retrieve":
             data = await self.retrieve(operation, match, context)
         elif action == "create":
-            data = await self.write(operation, operation.input.translate(request.data, partial=False), context)
+            data = await self.write(operation, await self.translate(operation, request.data, partial=False), context)
         elif action in ("update", "partial_update"):
             partial = action == "partial_update" or request.partial
-            value = {**operation.input.translate(request.data, partial=partial), **self.key(operation, match)}
-            data = await self.write(operation, value, context, pk=self.lookup(match))
+            pk = self.lookup(match)
+            value = {**await self.translate(operation, request.data, partial=partial, pk=pk), **self.key(operation, match)}
+            data = await self.write(operation, value, context, pk=pk)
         elif action == "destroy":
             await self.write(operation, self.key(operation, match), context)
             data = None
         else:
-            data = await self.custom(operation, request, match, context)
+            data = await self.custom(operation, dialect.arguments(request, match), context)
         return operation.status, data
+
+    async def stream(
+        self, request: LegacyRequest, match: RouteMatch, context: Any, dialect: Dialect
+    ) -> AsyncIterator[Any]:
+        """The pages of a streamed list (DCRF's ``StreamedPaginatedListMixin``), from the requested offset on."""
+        assert isinstance(self.pagination, WebsocketLimitOffsetPagination)
+        params = dict(dialect.page_params(request, match))
+        filters = dialect.filter_params(request, match)
+        while True:
+            page = await self.list(self.operations["list"], match, context, filters, params)
+            yield page
+            following = self.pagination.next_offset(page)
+            if following is None:
+                return
+            params[self.pagination.offset_query_param] = following
 
     async def subscribe(self, match: RouteMatch, context: Any) -> AsyncIterator[ExecutionResult]:
         """Start the subscription of this route: one object's events, or the filtered list's."""
@@ -122,13 +143,15 @@ class BoundResource:
             raise from_graphql_errors(stream.errors, not_found=operation.not_found_detail)
         return stream
 
-    async def list(self, operation: Operation, match: RouteMatch, context: Any) -> Any:
+    async def list(
+        self, operation: Operation, match: RouteMatch, context: Any, filters: Mapping[str, Any], params: Mapping[str, Any]
+    ) -> Any:
+        """One page (or the whole list): ``filters`` feed the filter/ordering arguments, ``params`` the pagination."""
         reshape = operation.shape.reshape
-        params = match.query_params
         base: dict[str, Any] = {}
         if operation.filters is not None:
             ordering = getattr(self.pagination, "ordering", None)
-            base = operation.filters.translate(params, default_ordering=ordering)
+            base = operation.filters.translate(filters, default_ordering=ordering)
 
         async def run(**paging: Any) -> Any:
             return await self._query(operation, {**base, **paging}, context)
@@ -182,7 +205,12 @@ class BoundResource:
         return self.primary_key(match.kwargs[self.resource.lookup_url_kwarg])
 
     def primary_key(self, value: Any) -> str:
-        """``value`` as a key of the model served (``" 2"`` -> ``"2"``), or the 404 a missing object gets."""
+        """``value`` as a key of the model served (``" 2"`` -> ``"2"``), or the 404 a missing object gets.
+
+        ``None`` is no key (a dialect reading the key from the message marks a missing one so).
+        """
+        if value is None:
+            raise NotFound(self.not_found_detail)
         model = self.model
         if model is None:
             return str(value)
@@ -190,6 +218,11 @@ class BoundResource:
             return model_key(model._meta.pk, value)
         except (DjangoValidationError, TypeError, ValueError):
             raise NotFound(self.not_found_detail) from None
+
+    def rendered_key(self, pk: str) -> Any:
+        """A key (as events carry it) as this model's objects render it: an int for integer keys."""
+        model = self.model
+        return int(pk) if model is not None and is_int_key(model._meta.pk) else pk
 
     def route_kwargs(self, match: RouteMatch) -> dict[str, Any]:
         """The route's kwargs, its lookup value as the model's key: ``books/ 2/`` names book 2's groups."""
@@ -202,6 +235,25 @@ class BoundResource:
         if operation.input_key_node_type:
             pk = relay.to_base64(operation.input_key_node_type, pk)
         return {operation.input_key: pk}
+
+    async def translate(self, operation: Operation, data: Any, *, partial: bool, pk: str | None = None) -> dict[str, Any]:
+        """A write's input value, or every bad field at once, as DRF's serializer reported them.
+
+        On the failure path only (good writes pay nothing): a related key naming no row is one more
+        bad field; and an update's missing object is the 404 first, as DRF's ``get_object()`` ran
+        before validation.
+        """
+        try:
+            return operation.input.translate(data, partial=partial)
+        except InvalidInput as invalid:
+            errors = await database_sync_to_async(self._every_error)(operation, invalid, pk)
+            raise ValidationError(errors) from None
+
+    def _every_error(self, operation: Operation, invalid: InvalidInput, pk: str | None) -> dict[str, list[str]]:
+        model = self.model
+        if pk is not None and model is not None and not model._default_manager.filter(pk=pk).exists():
+            raise NotFound(self.not_found_detail)
+        return operation.input.every_error(invalid)
 
     async def write(self, operation: Operation, value: dict[str, Any], context: Any, *, pk: str | None = None) -> Any:
         """Run a mutation in one thread inside one transaction: any failure rolls it all back."""
@@ -232,16 +284,18 @@ class BoundResource:
             data = self._result(operation, result)
         return operation.shape.reshape(data) if operation.shape and operation.action != "destroy" else data
 
-    async def custom(self, operation: Operation, request: LegacyRequest, match: RouteMatch, context: Any) -> Any:
-        """A custom action: variables from route kwargs first, then from ``data``, each checked per field."""
-        data = request.data if isinstance(request.data, dict) else {}
+    async def custom(
+        self, operation: Operation, sources: tuple[Mapping[str, str], Mapping[str, Any]], context: Any
+    ) -> Any:
+        """A custom action: variables from the route's kwargs first, then from the message, each checked."""
+        route, message = sources
         variables: dict[str, Any] = {}
         errors: dict[str, list[str]] = {}
         for name, type_ in operation.variables:
-            if name in match.kwargs:
-                value = _from_route(match.kwargs[name], type_)
-            elif name in data:
-                value = data[name]
+            if name in route:
+                value = _from_route(route[name], type_)
+            elif name in message:
+                value = message[name]
             else:
                 if name in operation.required_variables:
                     errors[name] = ["This field is required."]
@@ -255,7 +309,8 @@ class BoundResource:
             raise ValidationError(errors)
         if operation.operation_type is OperationType.MUTATION:
             return await database_sync_to_async(self._write_atomic)(operation, variables, context)
-        return await self._query(operation, variables, context)
+        data = await self._query(operation, variables, context)
+        return operation.shape.reshape(data) if operation.shape else data
 
     async def _query(
         self,
@@ -298,7 +353,11 @@ class BoundResource:
             raise from_graphql_errors(result.errors, not_found=not_found)
         if operation.shape is None:
             data = result.data or {}
-            return next(iter(data.values())) if len(data) == 1 else data
+            data = next(iter(data.values())) if len(data) == 1 else data
+            for key, convert, _ in operation.key_converters if isinstance(data, dict) else ():
+                if key in data:
+                    data[key] = convert(data[key])
+            return data
         data = result.data[RESULT] if result.data else None
         if data is None:
             raise NotFound(operation.not_found_detail)

@@ -72,6 +72,18 @@ class _Invalid(Exception):
     """One field's messages (``args``), raised by a coercer and collected by ``translate``."""
 
 
+class InvalidInput(ValidationError):
+    """The fields ``translate`` refused, with the value of those it took (``value``).
+
+    Related keys are looked up only when a write fails, so whoever catches this can still add the
+    ``Invalid pk`` errors of the relations in ``value`` and report every bad field at once, as DRF did.
+    """
+
+    def __init__(self, detail: dict[str, list[str]], value: dict[str, Any]) -> None:
+        super().__init__(detail)
+        self.value = value
+
+
 def _int(value: Any) -> int:
     if isinstance(value, str) and len(value) > _MAX_STRING_LENGTH:
         raise _Invalid("String value too large.")
@@ -114,7 +126,8 @@ def _decimal(value: Any) -> str:
     return str(number)
 
 
-def _string(allow_blank: bool, value: Any) -> str:
+def _string(allow_blank: bool, max_length: int | None, value: Any) -> str:
+    """DRF's ``CharField``: trimmed, then every validator's message (length, null and surrogate characters)."""
     if value == "" or str(value).strip() == "":
         if not allow_blank:
             raise _Invalid("This field may not be blank.")
@@ -122,7 +135,9 @@ def _string(allow_blank: bool, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise _Invalid("Not a valid string.")
     text = str(value).strip()
-    messages = ["Null characters are not allowed."] if "\x00" in text else []
+    messages = [f"Ensure this field has no more than {max_length} characters."] if max_length and len(text) > max_length else []
+    if "\x00" in text:
+        messages.append("Null characters are not allowed.")
     surrogate = next((ord(ch) for ch in text if 0xD800 <= ord(ch) <= 0xDFFF), None)
     if surrogate is not None:
         messages.append(f"Surrogate characters are not allowed: U+{surrogate:X}.")
@@ -158,11 +173,11 @@ def _pk(key: models.Field | None, value: Any) -> str:
     wrong = f"Incorrect type. Expected pk value, received {type(value).__name__}."
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise _Invalid(wrong)
-    if isinstance(value, float) and not value.is_integer():
-        raise _Invalid(wrong)
-    value = int(value) if isinstance(value, float) else value
-    if key is None:
-        return str(value)
+    if key is None:  # no model to say what a key is: a whole number or text, as GraphQL's ID
+        if isinstance(value, float) and not value.is_integer():
+            raise _Invalid(wrong)
+        return str(int(value) if isinstance(value, float) else value)
+    # DRF looked the row up with the value as sent: an integer key reads 2.5 as 2, as Django's lookups do.
     try:
         python = key.to_python(value)
     except (DjangoValidationError, TypeError, ValueError):
@@ -242,7 +257,9 @@ def _coercer(type_: GraphQLInputType, model_field: models.Field | None) -> Coerc
     kind = _relation(base) if isinstance(base, GraphQLInputObjectType) else None
     null, empty_is_null = None, False
     scalars: dict[str, Coercer] = {"Int": _int, "Float": _float, "Decimal": _decimal, "ID": bind(_pk, key)}
-    scalars |= {"Boolean": bind(_boolean, allow_null), "String": bind(_string, model_field is None or model_field.blank)}
+    max_length = getattr(model_field, "max_length", None)
+    allow_blank = model_field is None or model_field.blank
+    scalars |= {"Boolean": bind(_boolean, allow_null), "String": bind(_string, allow_blank, max_length)}
     if isinstance(base, GraphQLScalarType) and base.name in scalars:
         inner = scalars[base.name]
     elif isinstance(base, GraphQLEnumType):
@@ -340,8 +357,14 @@ class InputShape:
             except _Invalid as exc:
                 errors[field.legacy_name] = list(exc.args)
         if errors:
-            raise ValidationError(errors)
+            raise InvalidInput(errors, value)
         return value
+
+    def every_error(self, invalid: InvalidInput) -> dict[str, list[str]]:
+        """``invalid`` 's errors and the ``Invalid pk`` ones of the relations it took, in input-field order."""
+        found = {**invalid.detail, **self.missing_related(invalid.value)}
+        order = [field.legacy_name for field in self.fields]
+        return dict(sorted(found.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
 
     def missing_related(self, value: dict[str, Any]) -> dict[str, list[str]]:
         """DRF's ``Invalid pk`` error for each relation in ``value`` naming a row that does not exist.

@@ -176,11 +176,15 @@ class JSONSchemas:
         return _nullable(schema) if nullable else schema
 
     def custom_reply_data(self, binding: BoundResource, operation: Operation) -> dict[str, Any]:
-        """A custom action answers its root field's result as GraphQL returns it (IDs are strings)."""
+        """A custom document answers its root field's result as GraphQL returns it, but for object keys."""
         definition = next(d for d in operation.document.definitions if isinstance(d, OperationDefinitionNode))
         data = self.selection(binding.schema._schema.get_root_type(definition.operation), definition.selection_set)
         fields = data["properties"]
-        return next(iter(fields.values())) if len(fields) == 1 else data
+        result = next(iter(fields.values())) if len(fields) == 1 else data
+        for key, _, json_type in operation.key_converters:
+            nullable = "null" in result["properties"][key].get("type", [])
+            result["properties"][key] = {"type": [json_type, "null"] if nullable else json_type}
+        return result
 
     def selection(self, parent: Any, selection_set: SelectionSetNode) -> dict[str, Any]:
         properties: dict[str, Any] = {}

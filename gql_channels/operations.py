@@ -8,6 +8,7 @@ document text: everything a client sends travels as a variable.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 from graphql import (
     DocumentNode,
+    FieldNode,
     GraphQLError,
     GraphQLField,
     GraphQLInputType,
@@ -32,6 +34,7 @@ from graphql import (
     type_from_ast,
     validate,
 )
+from graphql.pyutils import Undefined
 from strawberry import relay
 from strawberry.types.graphql import OperationType
 from strawberry_django.fields.field import StrawberryDjangoField
@@ -55,7 +58,7 @@ def _unwrap(type_: Any) -> Any:
     return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
 
 
-def _is_int_key(field: models.Field | None) -> bool:
+def is_int_key(field: models.Field | None) -> bool:
     """Integer keys render as JSON ints in legacy replies, not as GraphQL ``ID`` strings."""
     return isinstance(field, models.IntegerField)
 
@@ -191,7 +194,7 @@ def _related_key(schema: Schema, owner: str, info: _FieldInfo, related: GraphQLO
     for name in (pk_name, "pk", "id"):
         if name in related_infos and is_leaf_type(get_named_type(related_infos[name].field.type)):
             key = related_infos[name]
-            as_int = _is_int_key(key.model_field) or _is_int_key(
+            as_int = is_int_key(key.model_field) or is_int_key(
                 getattr(info.model_field, "target_field", None)
             )
             return key.graphql_name, _key_converter(global_id=key.global_id, as_int=as_int)
@@ -238,8 +241,8 @@ def build_shape(schema: Schema, gql_type: GraphQLObjectType, fields: Sequence[st
             reader = None if many else _plain_reader(info, named)
             if reader is not None:
                 plain_readers[info.field.resolve] = reader
-            if named.name == "ID" and not many and (info.global_id or _is_int_key(info.model_field)):
-                converters.append((name, _key_converter(global_id=info.global_id, as_int=_is_int_key(info.model_field))))
+            if named.name == "ID" and not many and (info.global_id or is_int_key(info.model_field)):
+                converters.append((name, _key_converter(global_id=info.global_id, as_int=is_int_key(info.model_field))))
         elif isinstance(named, GraphQLObjectType):
             pk_field, to_key = _related_key(schema, gql_type.name, info, named)
             parts.append(f"{head} {{ {PK}: {pk_field} }}")
@@ -290,6 +293,8 @@ class Operation:
     variables: tuple[tuple[str, GraphQLInputType], ...] = ()
     #: Those the client must send (non-null, no default): "This field is required." when missing.
     required_variables: frozenset[str] = frozenset()
+    #: A custom document's result keys holding object keys: ``(response name, converter, JSON type)``.
+    key_converters: tuple[tuple[str, Converter, str], ...] = ()
 
     @property
     def not_found_detail(self) -> str:
@@ -412,8 +417,21 @@ def plan_mutation(
     )
 
 
-def plan_custom(schema: Schema, action: str, source: str, *, status: int = 200) -> Operation:
-    """A custom action: the user's own document, validated once, variables from kwargs and data."""
+#: A custom action naming a root field (``Action("publishBook")``) rather than giving a document.
+_FIELD_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+
+
+def plan_custom(
+    schema: Schema, action: str, source: str, *, status: int = 200, fields: Sequence[str] | None = None
+) -> Operation:
+    """A custom action: a root field's name, or the user's own document; validated once.
+
+    A named field gets a generated operation taking every argument as a variable, its result
+    rendered like ``retrieve`` (``fields`` restricting it as on the resource). A document's result is
+    sent as it is, but for the keys GraphQL writes as ``ID`` strings, which are ints as elsewhere.
+    """
+    if _FIELD_NAME.fullmatch(source.strip()):
+        return _plan_field_action(schema, action, source.strip(), status=status, fields=fields)
     try:
         document = parse(source)
     except GraphQLError as error:
@@ -443,6 +461,61 @@ def plan_custom(schema: Schema, action: str, source: str, *, status: int = 200) 
         status=status,
         variables=variables,
         required_variables=required,
+        key_converters=_document_key_converters(schema, definition),
+    )
+
+
+def _document_key_converters(
+    schema: Schema, definition: OperationDefinitionNode
+) -> tuple[tuple[str, Converter, str], ...]:
+    """Converters for the integer keys a document's single root field selects (``publishBook { id }``)."""
+    root = schema._schema.get_root_type(definition.operation)
+    fields = [s for s in definition.selection_set.selections if isinstance(s, FieldNode)]
+    if root is None or len(fields) != 1 or fields[0].selection_set is None:
+        return ()
+    returned = get_named_type(root.fields[fields[0].name.value].type)
+    if not isinstance(returned, GraphQLObjectType):
+        return ()
+    infos = {info.graphql_name: info for info in _type_fields(schema, returned).values()}
+    converters = []
+    for selected in fields[0].selection_set.selections:
+        info = infos.get(selected.name.value) if isinstance(selected, FieldNode) else None
+        if info is not None and get_named_type(info.field.type).name == "ID" and (info.global_id or is_int_key(info.model_field)):
+            name = selected.alias.value if selected.alias else selected.name.value
+            as_int = is_int_key(info.model_field)
+            converter = _key_converter(global_id=info.global_id, as_int=as_int)
+            converters.append((name, converter, "integer" if as_int else "string"))
+    return tuple(converters)
+
+
+def _plan_field_action(
+    schema: Schema, action: str, field_name: str, *, status: int, fields: Sequence[str] | None
+) -> Operation:
+    """``Action("publishBook")``: the root field with each of its arguments as a variable."""
+    roots = ((OperationType.MUTATION, schema._schema.mutation_type), (OperationType.QUERY, schema._schema.query_type))
+    found = next(((kind, root.fields[field_name]) for kind, root in roots if root and field_name in root.fields), None)
+    if found is None:
+        raise ImproperlyConfigured(f"Custom action {action!r}: {field_name!r} is not a Mutation or Query field.")
+    kind, field_ = found
+    returned = get_named_type(field_.type)
+    shape = build_shape(schema, returned, fields) if isinstance(returned, GraphQLObjectType) else None
+    if shape is None and not is_leaf_type(returned):
+        raise ImproperlyConfigured(f"Custom action {action!r}: `{field_name}` returns neither an object nor a scalar.")
+    arguments = field_.args
+    definitions = ", ".join(f"${name}: {argument.type}" for name, argument in arguments.items())
+    call = ", ".join(f"{name}: ${name}" for name in arguments)
+    selection = f" {{ {shape.selection} }}" if shape else ""
+    source = (
+        f"{kind.value} {_operation_name(None, field_name)}{f'({definitions})' if arguments else ''} "
+        f"{{ {RESULT}: {field_name}{f'({call})' if arguments else ''}{selection} }}"
+    )
+    required = frozenset(
+        name for name, argument in arguments.items()
+        if isinstance(argument.type, GraphQLNonNull) and argument.default_value is Undefined
+    )
+    return Operation(
+        action, field_name, *_prepare(schema, source), shape, operation_type=kind, status=status,
+        variables=tuple((name, argument.type) for name, argument in arguments.items()), required_variables=required,
     )
 
 

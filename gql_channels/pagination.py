@@ -254,6 +254,67 @@ class LimitOffsetPagination(WindowPagination):
         return replace_query_param(path, params, self.offset_query_param, offset - limit)
 
 
+def _dcrf_int(value: Any) -> int:
+    """DCRF read ``limit``/``offset`` with ``int()``: ``"7"`` is 7, ``7.9`` is 7, ``true`` is 1, ``"7.5"`` is not a number.
+
+    ``null`` and lists (which ``int()`` crashed on) are not numbers either.
+    """
+    if value is None or isinstance(value, list | dict):
+        raise ValueError(value)
+    if isinstance(value, str) and len(value) > 100:  # what int() would spend time on for nothing
+        raise ValueError(value)
+    return int(value)
+
+
+class WebsocketLimitOffsetPagination(WindowPagination):
+    """djangochannelsrestframework's ``WebsocketLimitOffsetPagination``: ``limit``/``offset`` are message keys.
+
+    ``{"action": "list", "limit": 5, "offset": 10}`` -> ``{"count": 100, "results": [...], "limit": 5,
+    "offset": 10}``, no links. A ``limit`` that is not a positive number falls back to ``default_limit``
+    and is clamped to ``max_limit``; an ``offset`` that is not a non-negative number is 0.
+    """
+
+    #: Rows when the client asks for none; ``None`` falls back to ``GQL_CHANNELS["PAGE_SIZE"]``.
+    default_limit: int | None = None
+    limit_query_param = "limit"
+    offset_query_param = "offset"
+    #: Largest limit a client may ask for; ``None`` means the schema's cap.
+    max_limit: int | None = None
+
+    def get_default_limit(self) -> int:
+        return self.default_limit or _page_size_setting(self)
+
+    def check_configuration(self, field_name: str) -> None:
+        self._check_cap(field_name, default_limit=self.get_default_limit(), max_limit=self.max_limit)
+
+    def get_limit(self, params: Mapping[str, Any]) -> int:
+        try:
+            limit = _dcrf_int(params.get(self.limit_query_param))
+        except (TypeError, ValueError):
+            return _hard_limit(self.get_default_limit())
+        cutoff = self.max_limit or self.limit_cap()
+        if limit <= 0:
+            return _hard_limit(self.get_default_limit())
+        return _hard_limit(min(limit, cutoff) if cutoff else limit)
+
+    def get_offset(self, params: Mapping[str, Any]) -> int:
+        try:
+            return max(0, _dcrf_int(params.get(self.offset_query_param)))
+        except (TypeError, ValueError):
+            return 0
+
+    async def paginate(self, fetch: Fetch, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        offset = self.get_offset(params)
+        page = await fetch(offset, self.get_limit(params))
+        return {"count": page.count, "results": page.results, "limit": page.limit or self.get_limit(params), "offset": offset}
+
+    def next_offset(self, page: Mapping[str, Any]) -> int | None:
+        """Where the next page of a streamed list starts; ``None`` after the last (DCRF's ``offset >= count - limit``)."""
+        if page["offset"] >= page["count"] - page["limit"]:
+            return None
+        return page["offset"] + page["limit"]
+
+
 @dataclass(frozen=True, slots=True)
 class CursorPage:
     """One page of a Relay connection, as the schema returned it."""

@@ -1,14 +1,18 @@
 """The legacy action protocol as plain data: parse a frame, build a reply. No I/O.
 
 Like websockets' sans-I/O ``protocol.py``: everything here is a function of its input,
-so the contract of ``legacy-protocol.md`` section 1 is tested without a socket.
+so the contract of ``legacy-protocol.md`` section 1 is tested without a socket. The frame
+decoding and ``LegacyRequest`` are shared by both dialects (``dialects.py``); ``parse_frame``
+and ``build_reply`` are rest_framework_channels' own.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Final
 
 from .exceptions import APIException, NotFound, ParseError
@@ -30,6 +34,7 @@ _JSON_TYPE_NAMES = {
 class LegacyRequest:
     """One legacy message, with what the reply must echo even when the message is bad."""
 
+    #: The action named, as text (``None`` when the frame names none the dialect can read).
     action: str | None
     route: str
     data: Any = MISSING
@@ -37,6 +42,12 @@ class LegacyRequest:
     partial: bool = False
     #: What was wrong with the frame itself; answered before any routing.
     problem: APIException | None = None
+    #: The message's other top-level keys: djangochannelsrestframework's action arguments (``pk``, ``limit``...).
+    kwargs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: The ``action`` exactly as sent (any JSON value), for dialects that echo it so.
+    sent_action: Any = MISSING
+    #: The channelsmultiplexer stream the frame came in on; its reply goes back on it.
+    stream: Any = MISSING
 
 
 def _reject_constant(name: str) -> float:
@@ -63,27 +74,44 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
-def parse_frame(text_data: str | None, bytes_data: bytes | None = None, *, max_depth: int | None = None) -> LegacyRequest:
-    """Turn one WebSocket frame into a ``LegacyRequest``; never raises.
+def decode_message(text_data: str | None, bytes_data: bytes | None = None) -> dict[str, Any]:
+    """The frame's JSON object, or the ``ParseError`` saying why there is none.
 
-    The old library closed the connection on a bad frame; here every frame yields a request
-    whose ``problem`` (if any) becomes a 400/404 envelope, and the connection stays usable.
+    The old libraries closed the connection on such a frame; here it becomes a 400 envelope.
     """
     if text_data is None:
-        detail = "Binary frames are not supported; send the message as JSON text."
-        return LegacyRequest(None, "", problem=ParseError(detail))
+        raise ParseError("Binary frames are not supported; send the message as JSON text.")
     if not text_data.strip():
-        return LegacyRequest(None, "", problem=ParseError("Empty frame."))
+        raise ParseError("Empty frame.")
     try:
         message = json.loads(text_data, parse_constant=_reject_constant, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
-        return LegacyRequest(None, "", problem=ParseError(f"JSON parse error - {exc}"))
+        raise ParseError(f"JSON parse error - {exc}") from None
     if not isinstance(message, dict):
         kind = _JSON_TYPE_NAMES.get(type(message), type(message).__name__)
-        return LegacyRequest(None, "", problem=ParseError(f"Expected a JSON object, got {kind}."))
+        raise ParseError(f"Expected a JSON object, got {kind}.")
+    return message
+
+
+def too_deep(message: Any, max_depth: int | None) -> ParseError | None:
+    """The 400 for a message nesting containers deeper than ``max_depth``, if it does."""
+    if max_depth is not None and _deeper_than(message, max_depth):
+        return ParseError(f"JSON nested deeper than {max_depth} levels.")
+    return None
+
+
+def parse_frame(text_data: str | None, bytes_data: bytes | None = None, *, max_depth: int | None = None) -> LegacyRequest:
+    """Turn one rest_framework_channels frame into a ``LegacyRequest``; never raises.
+
+    Every frame yields a request whose ``problem`` (if any) becomes a 400/404 envelope, and the
+    connection stays usable.
+    """
+    try:
+        message = decode_message(text_data, bytes_data)
+    except ParseError as problem:
+        return LegacyRequest(None, "", problem=problem)
     request = _from_message(message)
-    if max_depth is not None and request.problem is None and _deeper_than(message, max_depth):
-        problem = ParseError(f"JSON nested deeper than {max_depth} levels.")
+    if request.problem is None and (problem := too_deep(message, max_depth)) is not None:
         return LegacyRequest(request.action, request.route, request_id=request.request_id, problem=problem)
     return request
 

@@ -44,7 +44,7 @@ from .operations import (
     plan_retrieve,
     plan_subscription,
 )
-from .pagination import BasePagination, CursorPagination, PageNumberPagination
+from .pagination import BasePagination, CursorPagination, PageNumberPagination, WebsocketLimitOffsetPagination
 from .settings import gql_channels_settings
 
 if TYPE_CHECKING:
@@ -123,11 +123,13 @@ def _key_field(input_type: GraphQLInputObjectType) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """A custom legacy action served by a GraphQL document of your own.
+    """A custom legacy action served by a root field, or by a GraphQL document of your own.
 
-    ``Resource(actions={"publish": Action("mutation Publish($pk: ID!) { publishBook(pk: $pk) { id } }")})``
-    answers ``{"action": "publish", "route": "books/3/"}``: variables are filled from the
-    route's kwargs, then from ``data``; the reply's ``data`` is the root field's result.
+    ``Resource(actions={"publish": Action("publishBook")})`` answers ``{"action": "publish", "route":
+    "books/3/"}`` (or DCRF's ``{"action": "publish", "pk": 3}``) with the field's result rendered like
+    ``retrieve``: its arguments are variables filled from the route's kwargs, then from ``data``
+    (DCRF: the message's keys). ``Action("mutation Publish($pk: ID!) { publishBook(pk: $pk) { id } }")``
+    runs that document instead; the reply's ``data`` is its root field's result (integer keys as ints).
 
     ``broadcast="book-{pk}"`` is the old ``async_action(mode="broadcast")``: the reply also goes
     to the channel-layer group named from the route's kwargs, which a legacy client joins by
@@ -164,6 +166,9 @@ class Resource:
     parameter carrying the ordering (DRF's ``OrderingFilter.ordering_param``). ``regex_lookups``
     lets clients send the ``__regex``/``__iregex`` lookups the filter input offers: off by default,
     since a client's pattern runs in the database (on SQLite, in the server's own process).
+    ``stream=True`` sends a list page after page under one ``request_id`` (DCRF's
+    ``StreamedPaginatedListMixin``; ``WebsocketLimitOffsetPagination``), until the last page or a
+    ``list_cancel``.
     """
 
     def __init__(
@@ -183,6 +188,7 @@ class Resource:
         subscribe_list: str | None = None,
         ordering_param: str = "ordering",
         regex_lookups: bool = False,
+        stream: bool = False,
         type_name: str | None = None,
     ) -> None:
         self.field_names = {"list": list, "retrieve": retrieve, "create": create, "update": update, "destroy": destroy}
@@ -196,6 +202,7 @@ class Resource:
         self.subscription_names = {True: subscribe, False: subscribe_list}
         self.ordering_param = ordering_param
         self.regex_lookups = regex_lookups
+        self.stream = stream
         self.type_name = type_name
 
     @classmethod
@@ -251,10 +258,15 @@ class Resource:
         for name, action in self.actions.items():
             if name in operations or name in SUBSCRIPTION_ACTIONS:
                 raise ImproperlyConfigured(f"{self!r}: custom action {name!r} shadows a standard action.")
-            operations[name] = plan_custom(schema, name, action.document, status=action.status)
+            operations[name] = plan_custom(schema, name, action.document, status=action.status, fields=self.fields)
         subscriptions = self._plan_subscriptions(schema)
         if not operations and not subscriptions:
             raise ImproperlyConfigured(f"{self!r} serves no action.")
+        if self.stream and not isinstance(pagination, WebsocketLimitOffsetPagination):
+            raise ImproperlyConfigured(
+                f"{self!r}: stream=True sends a list page by page: it needs a list field paged with "
+                "WebsocketLimitOffsetPagination (DCRF's StreamedPaginatedListMixin)."
+            )
         return BoundResource(self, schema, operations, pagination, subscriptions)
 
     def _plan_subscriptions(self, schema: Schema) -> dict[bool, Operation]:

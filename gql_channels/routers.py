@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -191,6 +191,9 @@ class GqlChannelsRouter(ProtocolTypeRouter):
     outside ``ALLOWED_HOSTS`` are refused on every route (``AllowedHostsMiddleware``), and so are
     WebSocket handshakes from browser pages of another origin (``AllowedHostsOriginValidator``).
     GraphiQL is served only with ``graphiql=True``.
+
+    ``consumers={"ws/books/": BookConsumer, ...}`` mounts more ``ActionConsumer`` s, one per URL, as
+    djangochannelsrestframework apps mount theirs; each is bound to ``schema`` like the legacy consumer.
     """
 
     def __init__(
@@ -202,8 +205,10 @@ class GqlChannelsRouter(ProtocolTypeRouter):
         graphql_path: str = "graphql/",
         legacy_path: str = "ws/",
         graphiql: bool = False,
+        consumers: Mapping[str, type[ActionConsumer]] | None = None,
     ) -> None:
         legacy_app = legacy_consumer.as_asgi(schema=schema)  # binds once, reused for both paths
+        mounted = [re_path(_route(path), consumer.as_asgi(schema=schema)) for path, consumer in (consumers or {}).items()]
         # Origins are checked once, for every WebSocket route alike (AllowedHostsOriginValidator below);
         # Strawberry's own same-origin check would refuse what the legacy route accepts.
         graphql_ws = GraphQLWSConsumer.as_asgi(
@@ -230,6 +235,7 @@ class GqlChannelsRouter(ProtocolTypeRouter):
                                 [
                                     re_path(_route(legacy_path), legacy_app),
                                     re_path(_route(graphql_path), SubprotocolRouter(graphql_ws, legacy_app)),
+                                    *mounted,
                                 ]
                             )
                         )

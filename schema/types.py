@@ -140,6 +140,8 @@ class Query:
     article: ArticleType = strawberry_django.field()
     books: CountedOffsetPaginated[BookType] = strawberry_django.offset_paginated()
     book: BookType = strawberry_django.field()
+    #: Every book, unpaginated: what a djangochannelsrestframework ListModelMixin answered.
+    all_books: list[BookType] = strawberry_django.field()
     authors: list[AuthorType] = strawberry_django.field()
     author: AuthorType = strawberry_django.field()
     #: Signed-in users only; GraphQL clients get [] otherwise (fail_silently), legacy ones 403.

@@ -49,7 +49,7 @@ def test_routes_lists_every_pattern_and_action_with_its_operation() -> None:
     assert [r"^test_child_route/(?P<pk>[-\w]+)/$", "retrieve", "query RetrieveArticle", "article"] in rows
     assert ["articles/<str:pk>/", "destroy", "mutation DeleteArticle", "deleteArticle"] in rows
     assert ["books/", "list", "query ListBooks", "books"] in rows
-    assert ["books/<str:pk>/", "publish", "mutation Publish", "publishBook"] in rows
+    assert ["books/<str:pk>/", "publish", "mutation PublishBook", "publishBook"] in rows
     assert ["authors/", "list", "query ListAuthors", "authors"] in rows
     routes = LegacyConsumer.compiled_routes
     served = sum(

@@ -163,7 +163,9 @@ async def _serve_routes_from_schema(articles) -> None:
     routepatterns = routes_from_schema(schema)
     app = ActionConsumer.as_asgi(schema=schema, routepatterns=routepatterns)
     routes = [str(p.pattern) for p in routepatterns]
-    assert routes[:5] == ["articles/", "articles/<str:pk>/", "books/", "books/<str:pk>/", "authors/"]
+    assert routes[:7] == [
+        "articles/", "articles/<str:pk>/", "books/", "books/<str:pk>/", "all-books/", "all-books/<str:pk>/", "authors/"
+    ]
     assert {"article-cursor/", "article-connection/", "tags/"} <= set(routes)
     async with ActionCommunicator(app, "/ws/") as client:
         page = await client.request("list", "articles/?page=2")

@@ -24,7 +24,7 @@ from django.db import connections, transaction
 from gql_channels import usage
 from gql_channels.execution import TracedOperation, trace
 from gql_channels.management.commands.gql_channels_routes import CONSUMER_HELP, consumer_app, load_consumer
-from gql_channels.protocol import LegacyRequest, parse_frame
+from gql_channels.protocol import LegacyRequest
 
 
 @contextmanager
@@ -91,15 +91,17 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         app = consumer_app(load_consumer(consumer))
-        request = parse_frame(message)
-        match = None if request.problem else app.consumer_initkwargs["compiled_routes"].table.resolve(request.route)
         instance = app.consumer_class(**app.consumer_initkwargs)
+        dialect, table = instance.protocol, instance.compiled_routes.table
+        request = dialect.parse(message)
+        match = None if request.problem else table.resolve(dialect.route(request, table))
         instance.scope = {"type": "websocket", "path": "/ws/", "user": self.get_user(user)}
         reply, traced = serve(instance, request, execute=execute)
         route = match.pattern if match is not None else None
+        status = dialect.status_of(reply)
         if as_json:
             operations = [{"document": op.source, "variables": op.variables} for op in traced]
-            output = {"route": route, "operations": operations, "reply": reply if execute else None, "status": reply["status"]}
+            output = {"route": route, "operations": operations, "reply": reply if execute else None, "status": status}
             self.stdout.write(json.dumps(output, indent=2, default=str))
             return
         self.stdout.write(f"Route: {route if route is not None else '(no route pattern matches)'}")
@@ -111,7 +113,7 @@ class Command(BaseCommand):
         if execute:
             self.stdout.write(f"\nReply: {json.dumps(reply, default=str)}")
         else:
-            self.stdout.write(f"\nReply status: {reply['status']} (dry run: writes rolled back; --execute keeps them)")
+            self.stdout.write(f"\nReply status: {status} (dry run: writes rolled back; --execute keeps them)")
 
     def get_user(self, username: str | None) -> Any:
         if username is None:
