@@ -1,4 +1,4 @@
-"""Strawberry schema extensions for direct GraphQL clients: document limits in linear time.
+"""Strawberry schema extensions for direct GraphQL clients: document limits in linear time, masked errors.
 
 Strawberry's ``QueryDepthLimiter`` and ``MaxAliasesLimiter`` walk a fragment again at every spread of it:
 a 1.3 KB document of 30 fragments, each spreading the next twice, is 2^30 walks, synchronously on the event
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeAlias
 
+import strawberry.extensions
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -21,6 +23,7 @@ from graphql import (
     ValidationContext,
     ValidationRule,
 )
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import AddValidationRules
 from strawberry.extensions.query_depth_limiter import (
     IgnoreContext,
@@ -29,6 +32,9 @@ from strawberry.extensions.query_depth_limiter import (
     get_field_name,
 )
 from strawberry.extensions.utils import is_introspection_key
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+
+from .execution import LegacyContext
 
 _Node: TypeAlias = OperationDefinitionNode | FragmentDefinitionNode | SelectionNode
 
@@ -239,3 +245,53 @@ class MaxAliasesLimiter(AddValidationRules):
     def __init__(self, max_alias_count: int) -> None:
         super().__init__([_aliases_rule(max_alias_count)])
 
+
+# --- errors -----------------------------------------------------------------------------------------
+
+#: What resolvers and Strawberry raise for the client to read.
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (
+    GraphQLError,
+    ValidationError,
+    PermissionDenied,  # also what strawberry-django's permission extensions raise
+    ObjectDoesNotExist,
+    MissingQueryError,
+    CannotGetOperationTypeError,
+    InvalidOperationTypeError,
+)
+
+
+class MaskErrors(strawberry.extensions.MaskErrors):
+    """Strawberry's ``MaskErrors``, masking only the errors a GraphQL client was not meant to read.
+
+    Kept: GraphQL's own errors (syntax, validation, variables) and ``EXPECTED_ERRORS``. Masked as
+    ``error_message``: anything else, such as a ``DatabaseError`` ("LIKE or GLOB pattern too complex") or a
+    ``KeyError``. Strawberry's ``Schema.process_errors`` logs every original with its traceback (logger
+    ``strawberry.execution``) before extensions see the result, so nothing more is logged here. A
+    ``should_mask_error`` given replaces this choice, as in Strawberry's.
+
+    Legacy executions (a ``LegacyContext``) are left alone: gql_channels answers them by their errors'
+    ``original_error`` (``exceptions.from_graphql_errors``) and logs the unexpected ones itself.
+    """
+
+    def __init__(
+        self, should_mask_error: Callable[[GraphQLError], bool] | None = None, error_message: str = "Unexpected error."
+    ) -> None:
+        super().__init__(should_mask_error or self.is_unexpected, error_message)
+        self._validation_errors: list[GraphQLError] = []
+
+    def is_unexpected(self, error: GraphQLError) -> bool:
+        """Validation's errors are the client's even with an ``original_error`` (a scalar refusing a literal)."""
+        original = error.original_error
+        if original is None or isinstance(original, EXPECTED_ERRORS):
+            return False
+        return not any(error is reported for reported in self._validation_errors)
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        self._validation_errors = list(self.execution_context.pre_execution_errors or ())
+
+    def on_operation(self) -> Iterator[None]:
+        if isinstance(self.execution_context.context, LegacyContext):
+            yield
+        else:
+            yield from super().on_operation()

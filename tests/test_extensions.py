@@ -1,36 +1,48 @@
-"""gql_channels.extensions: Strawberry's depth and alias limits in linear time.
+"""gql_channels.extensions: Strawberry's depth and alias limits in linear time, errors masked for GraphQL clients.
 
 1. Differential: on Hypothesis-generated documents (fields, aliases, inline fragments, spreads, repeated
    spreads, cycles, unknown fragments) the limiters report what Strawberry's report.
 2. The example schema's limits: each refuses past its documented bound with its message, and a 1.3 KB
    fan-out of fragments (2^30 spreads, which Strawberry's limiters never finish walking) is judged at once.
 3. A real server answers other clients while it judges the fan-out, over HTTP and ``graphql-transport-ws``.
+4. ``MaskErrors``: unexpected errors (a database's text) are masked for GraphQL clients and logged once
+   with their traceback; what clients are meant to read is kept; legacy messages keep their mapping.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NewType
 
 import aiohttp
 import pytest
 import strawberry
 import websockets
-from graphql import Lexer, NoFragmentCyclesRule, Source, TokenKind, parse, validate
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import DatabaseError, OperationalError
+from django.db.backends.utils import CursorWrapper
+from graphql import GraphQLError, Lexer, NoFragmentCyclesRule, Source, TokenKind, parse, validate
 from graphql.validation.validate import ValidationAbortedError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strawberry import extensions as strawberry_extensions
 from strawberry.extensions import AddValidationRules
 from strawberry.extensions.query_depth_limiter import IgnoreContext
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
 from websockets.typing import Subprotocol
 
-from gql_channels.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from gql_channels.execution import LegacyContext
+from gql_channels.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
+from gql_channels.testing import ActionCommunicator
 from schema import schema
 
 from .conftest import demo_database_env, start_server, stop_server
@@ -321,3 +333,195 @@ async def test_other_clients_are_served_while_the_fan_out_is_judged(server: tupl
         answers = await asyncio.gather(*fan_outs)
     assert answers == [{"data": {"book": {"id": "1"}}}] * 2
 
+
+# --- 4. MaskErrors ----------------------------------------------------------------------------------
+
+#: SQLite refuses a LIKE pattern over 50,000 bytes: a direct client used to read this text.
+TOO_COMPLEX = "LIKE or GLOB pattern too complex"
+CONTAINS = "query ($text: String!) { books(filters: {title: {contains: $text}}) { results { id } } }"
+
+
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="SQLite's LIKE pattern limit")
+@pytest.mark.parametrize("send", [_post, _transport_ws], ids=["http-post", "graphql-transport-ws"])
+async def test_a_database_error_is_masked_and_logged(server: tuple[str, Path], send: Callable[..., Any]) -> None:
+    address, log = server
+    original = f"django.db.utils.OperationalError: {TOO_COMPLEX}"
+    before = log.read_text().count(original)
+    result = await send(address, CONTAINS, {"text": "x" * 60_000})
+    assert result["data"] is None
+    assert [error["message"] for error in result["errors"]] == ["Unexpected error."]
+    assert TOO_COMPLEX not in json.dumps(result)
+    # The original with its traceback, in the server's log only (strawberry.execution, once per request).
+    logged = log.read_text()
+    assert "Traceback (most recent call last)" in logged
+    assert logged.count(original) == before + 1
+
+
+def _even(value: Any) -> int:
+    if int(value) % 2:
+        raise ValueError("odd")  # a plain ValueError: validation reports it as the error's original_error
+    return int(value)
+
+
+Even = NewType("Even", int)
+
+FAILURES: dict[str, tuple[Exception, str | None]] = {
+    "database": (DatabaseError(TOO_COMPLEX), None),
+    "key": (KeyError("secret_key_name"), None),
+    "bug": (ZeroDivisionError("division by zero"), None),
+    "validation": (
+        ValidationError({"title": ["Ensure this value has at most 255 characters."]}),
+        "{'title': ['Ensure this value has at most 255 characters.']}",
+    ),
+    "permission": (PermissionDenied("You don't have permission to access this app."),
+                   "You don't have permission to access this app."),
+    "missing": (ObjectDoesNotExist("Book matching query does not exist."), "Book matching query does not exist."),
+    "graphql": (GraphQLError("Raised for the client."), "Raised for the client."),
+}
+
+
+@strawberry.type
+class FailingQuery:
+    @strawberry.field
+    def fail(self, kind: str) -> str:
+        raise FAILURES[kind][0]
+
+    @strawberry.field
+    def even(self, value: Even) -> int:  # type: ignore[valid-type]
+        return int(value)
+
+
+MASKED = strawberry.Schema(
+    query=FailingQuery,
+    extensions=[MaskErrors],
+    config=StrawberryConfig(scalar_map={Even: strawberry.scalar(name="Even", serialize=int, parse_value=_even)}),
+)
+
+
+@pytest.mark.parametrize("field", FAILURES)
+def test_only_unexpected_errors_are_masked(field: str, caplog: pytest.LogCaptureFixture) -> None:
+    error, shown = FAILURES[field]
+    with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
+        result = MASKED.execute_sync("query ($kind: String!) { fail(kind: $kind) }", variable_values={"kind": field})
+    assert [e.message for e in result.errors or []] == [shown or "Unexpected error."]
+    assert (result.errors or [])[0].path == ["fail"]
+    # Logged once, with the original exception, before the mask: the traceback is not lost.
+    logged = [record for record in caplog.records if record.name == "strawberry.execution"]
+    assert len(logged) == 1 and logged[0].exc_info and logged[0].exc_info[1] is error
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "message"),
+    [
+        ("{ nope }", None, "Cannot query field 'nope' on type 'FailingQuery'."),
+        ("{ fail(kind: ", None, "Syntax Error: Unexpected <EOF>."),
+        ("{ even(value: 3) }", None, "Expected value of type 'Even', but encountered error 'odd'; found: 3."),
+        ("query ($v: Even!) { even(value: $v) }", {"v": 3},
+         "Variable '$v' has invalid value: Expected value of type 'Even', but encountered error 'odd'; found: 3."),
+    ],
+    ids=["validation", "syntax", "literal-refused-by-a-scalar", "variable-refused-by-a-scalar"],
+)
+def test_graphqls_own_errors_are_kept(query: str, variables: dict | None, message: str) -> None:
+    result = MASKED.execute_sync(query, variable_values=variables)
+    assert [error.message for error in result.errors or []] == [message]
+
+
+def test_legacy_executions_are_not_masked() -> None:
+    """gql_channels maps a legacy execution's errors by ``original_error``: it must still find the DatabaseError."""
+    result = MASKED.execute_sync('{ fail(kind: "database") }', context_value=LegacyContext())
+    assert [error.message for error in result.errors or []] == [TOO_COMPLEX]
+    assert isinstance((result.errors or [])[0].original_error, DatabaseError)
+
+
+@pytest.fixture
+def failing_books(monkeypatch: pytest.MonkeyPatch) -> Callable[[Exception], None]:
+    """``fail(error)``: every SQL statement on the books table raises ``error`` (in any thread)."""
+
+    def fail(error: Exception) -> None:
+        execute = CursorWrapper.execute
+
+        def failing(self: CursorWrapper, sql: str, params: Any = None) -> Any:
+            if "demo_book" in sql:
+                raise error
+            return execute(self, sql, params)
+
+        monkeypatch.setattr(CursorWrapper, "execute", failing)
+
+    return fail
+
+
+def _anonymous() -> dict[str, Any]:
+    return {"request": SimpleNamespace(user=AnonymousUser())}
+
+
+@pytest.mark.django_db
+def test_the_example_schema_masks_a_database_error(failing_books: Callable[[Exception], None],
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    failing_books(DatabaseError(TOO_COMPLEX))
+    with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
+        result = schema.execute_sync("{ books { results { id } } }", context_value=_anonymous())
+    assert [error.message for error in result.errors or []] == ["Unexpected error."]
+    assert TOO_COMPLEX not in json.dumps([error.formatted for error in result.errors or []])
+    logged = [record for record in caplog.records if record.name == "strawberry.execution"]
+    assert len(logged) == 1 and isinstance(logged[0].exc_info and logged[0].exc_info[1], DatabaseError)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('mutation { createArticle(data: {title: "' + "x" * 300 + '", content: "c"}) { id } }',
+         "{'title': ['Ensure this value has at most 255 characters (it has 300).']}"),
+        ('mutation { createBook(data: {title: "t", pages: 1, author: {set: "1"}}) { id } }',
+         "You don't have permission to access this app."),
+        ('{ book(pk: "999999") { id } }', "Book matching query does not exist."),
+    ],
+    ids=["validation", "permission", "not-found"],
+)
+def test_the_example_schema_keeps_what_clients_are_meant_to_read(query: str, message: str) -> None:
+    result = schema.execute_sync(query, context_value=_anonymous())
+    assert [error.message for error in result.errors or []] == [message]
+
+
+DENIED = ["You do not have permission to perform this action."]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("error", "status", "errors"),
+    [
+        (DatabaseError(TOO_COMPLEX), 500, [{"detail": "A server error occurred."}]),
+        (OperationalError("database is locked"), 503, [{"detail": "Service unavailable."}]),
+    ],
+    ids=["unexpected", "database-unavailable"],
+)
+async def test_legacy_messages_keep_their_mapping_for_failures(
+    client: ActionCommunicator, failing_books: Callable[[Exception], None], caplog: pytest.LogCaptureFixture,
+    error: Exception, status: int, errors: list,
+) -> None:
+    failing_books(error)
+    with caplog.at_level(logging.ERROR, logger="gql_channels"):
+        reply = await client.request("list", "books/")
+    assert (reply["status"], reply["errors"], reply["data"]) == (status, errors, None)
+    assert str(error) not in json.dumps(reply)
+    # The legacy binding logs the original (a masked error would have left it no traceback to log).
+    logged = [record for record in caplog.records if record.name == "gql_channels"]
+    assert [record.exc_info and record.exc_info[1] for record in logged] == [error]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("action", "route", "data", "status", "errors"),
+    [
+        ("create", "articles/", {"title": "x" * 300, "content": "c"}, 400,
+         [{"title": ["Ensure this value has at most 255 characters (it has 300)."]}]),
+        ("list", "tags/", None, 403, DENIED),
+        ("retrieve", "articles/999999/", None, 404, [{"detail": "No Article matches the given query."}]),
+    ],
+    ids=["validation", "permission", "not-found"],
+)
+async def test_legacy_messages_keep_their_mapping_for_expected_errors(
+    client: ActionCommunicator, action: str, route: str, data: dict | None, status: int, errors: list
+) -> None:
+    reply = await (client.request(action, route, data) if data else client.request(action, route))
+    assert (reply["status"], reply["errors"], reply["data"]) == (status, errors, None)
