@@ -25,6 +25,7 @@ import aiohttp
 import pytest
 import strawberry
 import websockets
+from asgiref.sync import sync_to_async
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import DatabaseError, OperationalError
@@ -40,6 +41,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
 from websockets.typing import Subprotocol
 
+from example_project.demo.models import Author
 from gql_channels.execution import LegacyContext
 from gql_channels.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
 from gql_channels.testing import ActionCommunicator
@@ -513,15 +515,18 @@ async def test_legacy_messages_keep_their_mapping_for_failures(
 @pytest.mark.parametrize(
     ("action", "route", "data", "status", "errors"),
     [
-        ("create", "articles/", {"title": "x" * 300, "content": "c"}, 400,
-         [{"title": ["Ensure this value has at most 255 characters (it has 300)."]}]),
+        # A failure only full_clean() finds, inside the execution (lengths are checked before it).
+        ("create", "books/", {"title": "t", "author": 1, "pages": -1}, 400,
+         [{"pages": ["Ensure this value is greater than or equal to 0."]}]),
         ("list", "tags/", None, 403, DENIED),
         ("retrieve", "articles/999999/", None, 404, [{"detail": "No Article matches the given query."}]),
     ],
     ids=["validation", "permission", "not-found"],
 )
 async def test_legacy_messages_keep_their_mapping_for_expected_errors(
-    client: ActionCommunicator, action: str, route: str, data: dict | None, status: int, errors: list
+    connect: Callable[..., Any], action: str, route: str, data: dict | None, status: int, errors: list
 ) -> None:
+    await sync_to_async(Author.objects.create)(pk=1, name="A")
+    client = await connect("editor" if action == "create" else None)  # tags/ are for signed-in users
     reply = await (client.request(action, route, data) if data else client.request(action, route))
     assert (reply["status"], reply["errors"], reply["data"]) == (status, errors, None)
