@@ -82,9 +82,14 @@ def require_service(name: str, url: str) -> str:
 
 
 def fresh_postgres_database(name: str) -> str:
-    """Create (again) the PostgreSQL database ``name`` on the test server; return its URL."""
+    """Create (again) the PostgreSQL database ``name`` on the test server; return its URL.
+
+    ``GQL_CHANNELS_TEST_DB_PREFIX`` prefixes the name, so that two checkouts can run the suite on one
+    server at once (give each its own ``DATABASE_URL`` database too).
+    """
     import psycopg
 
+    name = os.environ.get("GQL_CHANNELS_TEST_DB_PREFIX", "") + name
     server = require_service("PostgreSQL", os.environ.get("DATABASE_URL") or POSTGRES_URL)
     parts = urlsplit(server)
     with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as connection:
