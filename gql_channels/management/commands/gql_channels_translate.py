@@ -104,7 +104,8 @@ class Command(BaseCommand):
             output = {"route": route, "operations": operations, "reply": reply if execute else None, "status": status}
             self.stdout.write(json.dumps(output, indent=2, default=str))
             return
-        self.stdout.write(f"Route: {route if route is not None else '(no route pattern matches)'}")
+        shown = {None: "(no route pattern matches)", "": '"" (the consumer itself)'}.get(route, route)
+        self.stdout.write(f"Route: {shown}")
         for number, op in enumerate(traced, 1):
             self.stdout.write(f"\nOperation {number}:\n{op.source}")
             self.stdout.write(f"Variables: {json.dumps(op.variables, default=str)}")
