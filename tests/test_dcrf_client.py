@@ -74,3 +74,15 @@ def test_dcrf_client_works_unchanged(server: tuple[str, dict[str, str], str], pa
     events = [f["payload"] for f in frames if f["payload"].get("action") in ("update", "delete") and "response_status" in f["payload"]]
     assert {event["action"] for event in events} >= {"update", "delete"}
     record_property("frames", result["frames"])
+
+
+def test_the_readmes_node_snippet(server: tuple[str, dict[str, str], str], tmp_path: Path) -> None:
+    """The README's dcrf-client lines, as written, against the example."""
+    address = server[0]
+    readme = (ROOT / "README.md").read_text()
+    snippet = readme.split("and in node, with `npm install dcrf-client@0.3.0 ws`:\n\n```js\n", 1)[1].split("```", 1)[0]
+    folder = npm_tools.install(Path(__file__).with_name("dcrf_client"), "dcrf-client")
+    script = folder / "readme_snippet.js"  # beside node_modules, where require() finds them
+    script.write_text(snippet.replace("ws://127.0.0.1:8000", f"ws://{address}"))
+    done = subprocess.run([npm_tools.node(), str(script)], capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stdout) == (0, "A Wizard of Earthsea\n"), done.stderr
