@@ -12,18 +12,30 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DEFAULT_DB_ALIAS, router, transaction
 from graphql import ExecutionResult, GraphQLScalarType, get_named_type
 from strawberry import relay
 from strawberry.types.graphql import OperationType
 
-from .exceptions import APIException, NotFound, ValidationError, from_graphql_errors, from_operation_info
+from .db import database_sync_to_async
+from .exceptions import (
+    APIException,
+    NotFound,
+    ValidationError,
+    from_graphql_errors,
+    from_operation_info,
+)
 from .execution import NeedsEventLoop, execute, execute_sync, subscribe
 from .inputs import INT_MAX, InvalidInput, accepts, model_key
 from .operations import OPERATION_INFO, RESULT, Operation, is_int_key
-from .pagination import BasePagination, CursorPage, CursorPagination, Page, WebsocketLimitOffsetPagination
+from .pagination import (
+    BasePagination,
+    CursorPage,
+    CursorPagination,
+    Page,
+    WebsocketLimitOffsetPagination,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -10,11 +10,11 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, ClassVar, Protocol
 
 from asgiref.sync import iscoroutinefunction
-from channels.db import database_sync_to_async
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import CASCADE, Model
 from django.utils.functional import LazyObject, empty
 
+from .db import database_sync_to_async
 from .exceptions import PermissionDenied
 
 Scope = Mapping[str, Any]

@@ -14,12 +14,12 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
-from channels.db import database_sync_to_async
 from django.db import models
 from strawberry.scalars import JSON
 from strawberry_django.filters import apply as apply_filters
 from strawberry_django.utils.typing import get_django_definition
 
+from .db import database_sync_to_async
 from .events import MODEL_EVENT_TYPE, OBJECT_EVENT_TYPE, model_group, object_group
 
 
