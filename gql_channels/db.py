@@ -24,10 +24,11 @@ from typing import Any, TypeVar
 from asgiref.sync import SyncToAsync
 from channels.db import DatabaseSyncToAsync
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
+from django.db.transaction import TransactionManagementError
 
 from .settings import gql_channels_settings
 
-__all__ = ["database_sync_to_async", "database_threads", "shared_thread"]
+__all__ = ["database_sync_to_async", "database_threads", "shared_thread", "without_savepoints"]
 
 T = TypeVar("T")
 
@@ -87,3 +88,27 @@ def database_sync_to_async(func: Callable[..., T], *, using: str = DEFAULT_DB_AL
             close_old_connections()
 
     return SyncToAsync(in_thread, thread_sensitive=False, executor=_pool(threads))  # type: ignore[return-value]
+
+
+@contextmanager
+def without_savepoints(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Inside a transaction that any failure rolls back whole, nested atomic blocks take no savepoint.
+
+    strawberry-django's mutations nest two ``atomic`` blocks in the legacy write's own: two
+    ``SAVEPOINT``/``RELEASE`` pairs around a one-row ``INSERT`` (6 statements where DRF ran 1). A
+    savepoint only matters to code that catches an error inside and goes on, which these mutations
+    do not; should a nested block fail anyway, the write is refused here rather than committed short.
+    """
+    connection = connections[using]
+    # The backends' own test (SQLite's ignores features.uses_savepoints), on this thread's connection only.
+    connection._savepoint_allowed = _never  # type: ignore[method-assign]
+    try:
+        yield
+        if connection.needs_rollback:
+            raise TransactionManagementError("A nested atomic block of a legacy write failed and was caught inside it.")
+    finally:
+        del connection._savepoint_allowed
+
+
+def _never() -> bool:
+    return False

@@ -9,6 +9,7 @@ failed write changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ from graphql import ExecutionResult, GraphQLScalarType, get_named_type
 from strawberry import relay
 from strawberry.types.graphql import OperationType
 
-from .db import database_sync_to_async
+from .db import database_sync_to_async, without_savepoints
 from .exceptions import (
     APIException,
     NotFound,
@@ -53,6 +54,8 @@ DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy"})
 _COLLECTION_ACTIONS = frozenset({"list", "create"})
 #: Served where the resource names a subscription field for that kind of route.
 SUBSCRIPTION_ACTIONS = frozenset({"subscribe", "unsubscribe"})
+#: Writes run by the mutations a resource names (strawberry-django's), not by custom actions.
+_GENERATED_WRITES = frozenset({"create", "update", "partial_update", "destroy"})
 #: Stops a streamed list (``Resource(stream=True)``), named by the list's ``request_id``.
 LIST_CANCEL = "list_cancel"
 
@@ -287,7 +290,10 @@ class BoundResource:
     def _write_atomic(self, operation: Operation, variables: dict[str, Any], context: Any) -> Any:
         model = operation.shape.model if operation.shape else None
         using = router.db_for_write(model) if model else DEFAULT_DB_ALIAS
-        with transaction.atomic(using=using):
+        # A resource's own create/update/destroy mutations are strawberry-django's: no savepoints in them.
+        # A custom action's mutation is the user's code, which may catch an error inside a savepoint.
+        generated = operation.action in _GENERATED_WRITES
+        with transaction.atomic(using=using), without_savepoints(using) if generated else nullcontext():
             result = execute_sync(
                 self.schema, operation.source, operation.document, variables, context,
                 operation_type=operation.operation_type, plain=operation.plain_readers,

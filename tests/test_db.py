@@ -91,3 +91,29 @@ async def test_the_pool_closes_its_connections(articles, settings) -> None:
         1 for conn in __import__("django.db").db.connections.all(initialized_only=True) if conn.connection is not None
     ))()
     assert leftover == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_savepoints_a_nested_failure_fails_the_whole_write() -> None:
+    from django.db import transaction
+    from django.db.transaction import TransactionManagementError
+
+    from gql_channels.db import without_savepoints
+
+    with pytest.raises(TransactionManagementError), transaction.atomic(), without_savepoints():
+        Article.objects.create(title="kept?", content="no")
+        try:
+            with transaction.atomic():  # no savepoint to roll back to: the whole transaction is doomed
+                raise ValueError("caught inside")
+        except ValueError:
+            pass
+    assert not Article.objects.filter(title="kept?").exists()
+    # Outside, savepoints are back.
+    with transaction.atomic():
+        Article.objects.create(title="kept", content="yes")
+        try:
+            with transaction.atomic():
+                raise ValueError("caught inside")
+        except ValueError:
+            pass
+    assert Article.objects.filter(title="kept").exists()
