@@ -7,7 +7,6 @@ machine's shared one, and points a uvicorn server of the example at it.
 from __future__ import annotations
 
 import asyncio
-
 import glob
 import json
 import os
