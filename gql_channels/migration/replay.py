@@ -1,0 +1,207 @@
+"""Replay recorded frames through a consumer, each against the same database state, and collect its replies.
+
+Every frame gets a fresh connection (a frame an old library died on cannot poison the next) as
+the recorded user, and runs inside a savepoint that is rolled back afterwards, so every message
+of every consumer sees the database as it was. That works because the whole replay runs under one
+``async_to_sync`` call from the command's thread: Channels' ``database_sync_to_async`` is
+thread-sensitive, so every consumer's database work runs in that very thread, on the connection
+holding the transaction (a transaction opened in some other thread would cover none of it).
+PostgreSQL's sequences are not transactional: their values are put back after every rollback, so
+both consumers give a created row the same id. Writes see one clock, frozen when the replay starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.utils import timezone
+
+from gql_channels import usage
+from gql_channels.management.commands.gql_channels_translate import _connections_kept
+
+#: How long a consumer may take to answer before it counts as hung: far above any real reply.
+HUNG = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One line of a messages file: the frame as sent and who sent it."""
+
+    line: int
+    frame: str | bytes
+    user: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a consumer did with one frame: its replies, and whether it closed the connection (or died)."""
+
+    replies: tuple[Any, ...]
+    closed: bool = False
+    #: The exception the consumer died with, as text.
+    crash: str | None = None
+    #: No reply within ``HUNG`` seconds.
+    hung: bool = False
+
+
+def read_messages(path: str | Path) -> list[Recorded]:
+    """The JSONL file's messages: ``{"frame": <text or JSON object>, "user": <username or null>}`` per line.
+
+    ``"binary": true`` marks a binary frame, its bytes base64-encoded in ``frame``. Blank lines are skipped.
+    """
+    messages = []
+    for number, text in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not text.strip():
+            continue
+        try:
+            entry = json.loads(text)
+            frame = entry["frame"]
+        except (ValueError, KeyError, TypeError):
+            raise ValueError(f"{path}:{number}: not a JSON object with a \"frame\"") from None
+        if entry.get("binary"):
+            frame = base64.b64decode(frame)
+        elif not isinstance(frame, str):
+            frame = json.dumps(frame, ensure_ascii=False)
+        messages.append(Recorded(number, frame, entry.get("user")))
+    return messages
+
+
+def more_pages(reply: Any) -> bool:
+    """Whether a streamed list sends another page after ``reply`` (DCRF's ``offset >= count - limit`` stops it)."""
+    data = reply.get("payload", reply).get("data") if isinstance(reply, dict) else None
+    if not isinstance(data, dict) or not {"count", "limit", "offset"} <= data.keys():
+        return False
+    return isinstance(data["limit"], int) and data["offset"] < data["count"] - data["limit"]
+
+
+class Replayer:
+    """Runs frames through ASGI consumer apps, one connection and one rolled-back savepoint each.
+
+    Use it as a context manager from synchronous code (a command, a test): it opens the outer
+    transaction, freezes the clock and keeps Channels from closing the connection under it;
+    ``run()`` replays a batch under one ``async_to_sync``.
+    """
+
+    def __init__(self, *, using: str = DEFAULT_DB_ALIAS) -> None:
+        self.using = using
+        self._stack = ExitStack()
+        self._users: dict[str | None, Any] = {None: AnonymousUser()}
+        self._sequences: list[tuple[str, int, bool]] = []
+
+    def __enter__(self) -> Replayer:
+        stack = self._stack
+        stack.enter_context(usage.not_recorded())
+        stack.enter_context(_connections_kept())
+        now = timezone.now()
+        stack.enter_context(mock.patch("django.utils.timezone.now", lambda: now))
+        stack.enter_context(transaction.atomic(using=self.using))
+        self._sequences = _sequence_values(self.using)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        transaction.set_rollback(True, using=self.using)
+        self._stack.close()
+
+    def load_users(self, usernames: Sequence[str | None]) -> list[str]:
+        """Look the recorded users up; return the usernames that do not exist."""
+        model = get_user_model()
+        missing = []
+        for username in dict.fromkeys(u for u in usernames if u is not None):
+            try:
+                self._users[username] = model._default_manager.get_by_natural_key(username)
+            except model.DoesNotExist:
+                missing.append(username)
+        return missing
+
+    def run(self, jobs: Sequence[tuple[Any, Recorded, Callable[[Any], bool]]]) -> list[Outcome]:
+        """Replay each ``(app, message, more)``: ``more(reply)`` says whether that app sends another frame."""
+
+        async def replay_all() -> list[Outcome]:
+            return [await self._isolated(app, message, more) for app, message, more in jobs]
+
+        return async_to_sync(replay_all)()
+
+    async def _isolated(self, app: Any, message: Recorded, more: Callable[[Any], bool]) -> Outcome:
+        savepoint = transaction.atomic(using=self.using)
+        await sync_to_async(savepoint.__enter__)()
+        try:
+            return await replay(app, message.frame, self._users[message.user], more)
+        finally:
+            await sync_to_async(self._roll_back)(savepoint)
+
+    def _roll_back(self, savepoint: Any) -> None:
+        transaction.set_rollback(True, using=self.using)
+        savepoint.__exit__(None, None, None)
+        if self._sequences:
+            with connections[self.using].cursor() as cursor:
+                calls = ", ".join("setval(%s, %s, %s)" for _ in self._sequences)
+                cursor.execute(f"SELECT {calls}", [value for sequence in self._sequences for value in sequence])
+
+
+def _sequence_values(using: str) -> list[tuple[str, int, bool]]:
+    """``(name, last_value, is_called)`` of every sequence of the models' tables (PostgreSQL only)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return []
+    values = []
+    with connection.cursor() as cursor:
+        for sequence in connection.introspection.sequence_list():
+            name = sequence.get("name")
+            if not name:
+                continue
+            cursor.execute(f"SELECT last_value, is_called FROM {connection.ops.quote_name(name)}")
+            last_value, is_called = cursor.fetchone()
+            values.append((name, last_value, is_called))
+    return values
+
+
+async def replay(app: Any, frame: str | bytes, user: Any, more: Callable[[Any], bool]) -> Outcome:
+    """Send ``frame`` on a new connection as ``user``; collect the replies until ``more`` says that was the last."""
+    communicator = WebsocketCommunicator(_as_user(app, user), "/ws/")
+    connected, _ = await communicator.connect(timeout=HUNG)
+    if not connected:
+        return Outcome((), closed=True)
+    replies: list[Any] = []
+    outcome = None
+    try:
+        if isinstance(frame, bytes):
+            await communicator.send_to(bytes_data=frame)
+        else:
+            await communicator.send_to(text_data=frame)
+        while outcome is None:
+            output = await communicator.receive_output(timeout=HUNG)
+            if output["type"] == "websocket.close":
+                outcome = Outcome(tuple(replies), closed=True)
+            elif output["type"] == "websocket.send":
+                replies.append(json.loads(output["text"]) if output.get("text") is not None else output.get("bytes"))
+                if not more(replies[-1]):
+                    outcome = Outcome(tuple(replies))
+    except asyncio.TimeoutError:
+        outcome = Outcome(tuple(replies), hung=True)
+    except Exception as crash:  # noqa: BLE001 - the consumer died on this frame: that is the outcome
+        outcome = Outcome(tuple(replies), closed=True, crash=f"{type(crash).__name__}: {crash}")
+    with suppress(Exception):  # a consumer that died re-raises on disconnect: its outcome says so already
+        await communicator.disconnect()
+    return outcome
+
+
+def _as_user(app: Any, user: Any) -> Any:
+    """The app with ``scope["user"]`` set, as ``AuthMiddlewareStack`` would for that user's session."""
+
+    async def with_user(scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        return await app({**scope, "user": user}, receive, send)
+
+    return with_user
