@@ -127,13 +127,19 @@ class Module:
         for module in self._plain:
             groups.setdefault(_section(module), []).append(f"import {module}")
         for module, names in self._from.items():
-            groups.setdefault(_section(module), []).append(_from_import(module, sorted(names, key=str.lower)))
+            groups.setdefault(_section(module), []).append(_from_import(module, sorted(names, key=_name_order)))
         lines: list[str] = []
         for section in sorted(groups):
             if lines:
                 lines.append("")
             lines.extend(sorted(groups[section], key=_import_order))
         return lines
+
+
+def _name_order(name: str) -> tuple[int, str]:
+    """isort's ``order_by_type``: constants, then classes, then functions and variables."""
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    return kind, name.lower()
 
 
 def _import_order(line: str) -> tuple[bool, str]:

@@ -181,17 +181,21 @@ def _RFC(message: Recorded, old: Outcome, new: Outcome, old_consumer: type) -> s
     if new.hung or reply is None:
         return None
     status, errors = reply.get("status"), reply.get("errors")
+    if _unparsable(RFC, message):
+        if status != 400 or not _details(errors):
+            return None
+        if frame is None or "action" not in frame:
+            return "frame not a JSON object: 400 (Fixed; the old library closed the connection or answered 404)"
+        return "route or action not a string: 400 (Fixed; was 500 or 405)"
     if frame is None:
-        if _died(old) and status == 400 and _details(errors):
-            return "frame not a JSON object: 400 (Fixed; the old library closed the connection)"
         return None
     prefix_rule = _prefix_rule(frame, old_consumer, reply)
     if prefix_rule:
         return prefix_rule
+    if was is not None and _links_without_blanks(was) == reply:
+        return "links drop query parameters with empty values (legacy-protocol.md 4; kept when all were empty)"
     if was is not None and was.get("status") == 500 and was.get("errors") == _RFC_SERVER_ERROR:
         action = frame.get("action")
-        if not isinstance(frame.get("route", ""), str) or not isinstance(action, str):
-            return "route or action not a string: 400 (Fixed; was 500)" if status == 400 and _details(errors) else None
         if status == 404 and _details(errors) and errors[0]["detail"].endswith(" matches the given query."):
             return "object not found: 404 (Fixed; was 500)"
         if action in _WRITES and frame.get("data") is None and status == 400:
@@ -202,6 +206,31 @@ def _RFC(message: Recorded, old: Outcome, new: Outcome, old_consumer: type) -> s
     if _died(old) and "self" in frame:
         return "a key named self is ignored (the old library died on it)"
     return None
+
+
+def _unparsable(dialect: str, message: Recorded) -> bool:
+    """Whether gql_channels' parser refuses the frame itself (not JSON, not an object, a key of the wrong type)."""
+    from gql_channels.dialects import get_dialect
+    from gql_channels.exceptions import ParseError
+
+    text, data = (message.frame, None) if isinstance(message.frame, str) else (None, message.frame)
+    return isinstance(get_dialect(dialect).parse(text, data).problem, ParseError)
+
+
+def _links_without_blanks(reply: dict[str, Any]) -> dict[str, Any]:
+    """``reply`` with the empty-valued query parameters taken out of its ``next``/``previous`` routes."""
+    data = reply.get("data")
+    if not isinstance(data, dict) or not {"next", "previous"} <= data.keys():
+        return reply
+    links = {}
+    for key in ("next", "previous"):
+        link = data[key]
+        if isinstance(link, str) and "?" in link:
+            path, _, query = link.partition("?")
+            kept = "&".join(p for p in query.split("&") if p and not p.endswith("="))
+            link = f"{path}?{kept}" if kept else path
+        links[key] = link
+    return {**reply, "data": {**data, **links}}
 
 
 def _details(errors: Any) -> bool:
@@ -248,9 +277,11 @@ def _DCRF(message: Recorded, old: Outcome, new: Outcome, old_consumer: type) -> 
     reply = _single(new)
     if new.hung or not new.replies:
         return None
-    if frame is None or isinstance(frame.get("action"), list | dict):
-        if _died(old) and reply is not None and reply.get("response_status") == 400 and _one_string(reply.get("errors")):
-            return "frame not a JSON object, or an unhashable action: 400 (Fixed; DCRF died)"
+    if _unparsable(DCRF, message):
+        if reply is not None and reply.get("response_status") == 400 and _one_string(reply.get("errors")):
+            return "frame not a JSON object, or an unhashable action: 400 (Fixed; DCRF died or missed it)"
+        return None
+    if frame is None:
         return None
     action = frame.get("action")
     status = reply.get("response_status") if reply else None
@@ -260,8 +291,8 @@ def _DCRF(message: Recorded, old: Outcome, new: Outcome, old_consumer: type) -> 
         return None
     if action == "list_cancel" and status == 200 and reply.get("data") is None:
         was = _single(old)
-        if was is not None and was.get("response_status") == 405:
-            return "list_cancel stops a streamed list (DCRF 1.3.0 had none: 405)"
+        if was is not None and was.get("response_status") in (403, 405):
+            return "list_cancel stops a streamed list (DCRF 1.3.0 had none: 405, or 403 before that)"
     if not _died(old):
         return None
     if action in _DCRF_NEEDS_PK and "pk" not in frame:

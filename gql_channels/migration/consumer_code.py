@@ -77,7 +77,7 @@ def _pagination(module: Module, old: type, style: str, name: str) -> str:
 def _resource(module: Module, permissions: PermissionWriter, resource: ResourcePlan) -> str:
     handler = resource.handler
     arguments = [f"{keyword}={string(name)}" for keyword, name in resource.fields.items()]
-    lines = [comment(f"{handler.label}: {', '.join(sorted(handler.actions | {a.name for a in handler.custom}))}.")]
+    lines = [comment(f"{handler.label}: {', '.join(handler.sent_actions)}.")]
     if resource.create_for_update:
         lines.append(comment(
             "create= only tells update which fields are required: it is not served on routes capturing "

@@ -60,6 +60,8 @@ class HandlerSpec:
     library: str
     #: Standard actions served, in DRF names (``partial_update``, ``destroy``, ``subscribe``...).
     actions: frozenset[str]
+    #: Every action as its clients named it (``patch``, ``delete``, custom ones...).
+    sent_actions: tuple[str, ...]
     custom: tuple[CustomAction, ...]
     serializer_class: type | None
     model: type[models.Model] | None
@@ -173,7 +175,9 @@ def _read_dcrf(cls: type) -> ConsumerSpec:
 
     handler = _read_handler(cls, DCRF, ())  # DCRF checks the consumer's permissions only
     todos: list[str] = []
-    if issubclass(cls, ObserverModelInstanceMixin) and not cls.observer_many_to_many_relationships:
+    model = handler.model
+    observes = issubclass(cls, ObserverModelInstanceMixin)
+    if observes and model is not None and model._meta.many_to_many and not cls.observer_many_to_many_relationships:
         todos.append(
             f"{cls.__qualname__}: gql_channels' events include many-to-many changes, which DCRF sent only with "
             "observer_many_to_many_relationships = True."
@@ -232,7 +236,8 @@ def _read_handler(cls: type, library: str, permission_classes: tuple[Any, ...]) 
         todos.append(f"{cls.__qualname__}.filter_backends: filter in the list field's filters or the type's get_queryset.")
     pagination = _pagination_class(cls, library) if paginated else None
     return HandlerSpec(
-        cls=cls, library=library, actions=frozenset(actions), custom=tuple(custom), serializer_class=serializer_class,
+        cls=cls, library=library, actions=frozenset(actions), sent_actions=tuple(sorted(cls.available_actions)),
+        custom=tuple(custom), serializer_class=serializer_class,
         model=model, pagination_class=pagination, stream=stream and pagination is not None,
         permission_classes=permission_classes,
         lookup_url_kwarg=lookup_url_kwarg, todos=tuple(todos),

@@ -174,6 +174,7 @@ def _resource_plan(
                 "fields from the create mutation, so `update` does not require them (DRF did)."
             )
     if actions & {"update", "partial_update"}:
+        type_plan.needs.add("update")
         if len(actions & {"update", "partial_update"}) == 1 and handler.library == DCRF:
             served = "patch" if "partial_update" in actions else "update"
             todos.append(

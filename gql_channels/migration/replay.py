@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import Callable, Sequence
-from contextlib import ExitStack, suppress
+import logging
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,9 +26,11 @@ from unittest import mock
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from gql_channels import usage
@@ -43,6 +47,8 @@ class Recorded:
     line: int
     frame: str | bytes
     user: str | None
+    #: The consumer it was recorded for (the recorder writes it), if known.
+    consumer: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +81,7 @@ def read_messages(path: str | Path) -> list[Recorded]:
             frame = base64.b64decode(frame)
         elif not isinstance(frame, str):
             frame = json.dumps(frame, ensure_ascii=False)
-        messages.append(Recorded(number, frame, entry.get("user")))
+        messages.append(Recorded(number, frame, entry.get("user"), entry.get("consumer")))
     return messages
 
 
@@ -177,12 +183,11 @@ async def replay(app: Any, frame: str | bytes, user: Any, more: Callable[[Any], 
     replies: list[Any] = []
     outcome = None
     try:
-        if isinstance(frame, bytes):
-            await communicator.send_to(bytes_data=frame)
-        else:
-            await communicator.send_to(text_data=frame)
+        # send_input, not send_to, which refuses the empty frames some clients do send
+        key = "bytes" if isinstance(frame, bytes) else "text"
+        await communicator.send_input({"type": "websocket.receive", key: frame})
         while outcome is None:
-            output = await communicator.receive_output(timeout=HUNG)
+            output = await _next_output(communicator)
             if output["type"] == "websocket.close":
                 outcome = Outcome(tuple(replies), closed=True)
             elif output["type"] == "websocket.send":
@@ -198,6 +203,25 @@ async def replay(app: Any, frame: str | bytes, user: Any, more: Callable[[Any], 
     return outcome
 
 
+async def _next_output(communicator: WebsocketCommunicator) -> dict[str, Any]:
+    """The app's next message, or at once its exception if it dies first.
+
+    ``receive_output`` only looks at a dead app after its whole timeout: every frame an old
+    library dies on would cost ``HUNG`` seconds.
+    """
+    queued = asyncio.ensure_future(communicator.output_queue.get())
+    done, _ = await asyncio.wait({queued, communicator.future}, timeout=HUNG, return_when=asyncio.FIRST_COMPLETED)
+    if queued in done:
+        return queued.result()
+    queued.cancel()
+    if not done:
+        raise asyncio.TimeoutError
+    if not communicator.output_queue.empty():
+        return communicator.output_queue.get_nowait()
+    communicator.future.result()  # raises what the app died of
+    return {"type": "websocket.close"}  # it returned without closing: nothing more will come
+
+
 def _as_user(app: Any, user: Any) -> Any:
     """The app with ``scope["user"]`` set, as ``AuthMiddlewareStack`` would for that user's session."""
 
@@ -205,3 +229,36 @@ def _as_user(app: Any, user: Any) -> Any:
         return await app({**scope, "user": user}, receive, send)
 
     return with_user
+
+
+#: The old libraries' loggers: rest_framework_channels logs two lines per message, and both log the
+#: tracebacks of the frames they die on, which the comparison reports anyway.
+_OLD_LOGGERS = ("rest_framework_channels", "djangochannelsrestframework", "djangochannelsrestframework.consumers")
+
+
+@contextmanager
+def as_in_production(old_consumer: type) -> Iterator[str | None]:
+    """Run an old consumer as its production clients met it; yields a note when that changed a setting.
+
+    rest_framework_channels under ``DEBUG`` re-raises every error, and the connection dies: unless
+    the project chose its ``EXCEPTION_HANDLER``, the library's production handler answers instead.
+    The old libraries' loggers are quieted meanwhile, and DCRF's warning that its observers do
+    not support savepoints (every replayed message runs in one).
+    """
+    from .legacy import RFC, library_of
+
+    loggers = [logging.getLogger(name) for name in _OLD_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    chosen = getattr(settings, "REST_FRAMEWORK_CHANNELS", {})
+    with ExitStack() as stack:
+        stack.enter_context(warnings.catch_warnings())
+        warnings.filterwarnings("ignore", message="Model observation with save points")
+        for logger in loggers:
+            logger.setLevel(logging.CRITICAL)
+        stack.callback(lambda: [logger.setLevel(level) for logger, level in zip(loggers, levels, strict=True)])
+        if library_of(old_consumer) != RFC or "EXCEPTION_HANDLER" in chosen or not settings.DEBUG:
+            yield None
+            return
+        handler = "rest_framework_channels.exceptions.production_exception_handlers"
+        stack.enter_context(override_settings(REST_FRAMEWORK_CHANNELS={**chosen, "EXCEPTION_HANDLER": handler}))
+        yield f"DEBUG is on: {old_consumer.__qualname__} is replayed with {handler}, as in production."

@@ -160,7 +160,7 @@ class _SchemaWriter:
         return self._root("Query", lines)
 
     def _mutation(self) -> str | None:
-        lines = []
+        lines, stubs = [], []
         for type_plan in self.plan.types.values():
             names, type_name = type_plan.names, type_plan.type_name
             for kind, factory, argument in (("create", "create", type_plan.input_name),
@@ -169,8 +169,8 @@ class _SchemaWriter:
                     mutations = self.module.use("strawberry_django.mutations", "mutations")
                     lines.append(f"    {names[kind]}: {type_name} = {mutations}.{factory}({argument})")
             for python, action in type_plan.custom.items():
-                lines += ["", *self._stub(python, action, type_plan)]
-        return self._root("Mutation", lines)
+                stubs += ["", *self._stub(python, action, type_plan)]
+        return self._root("Mutation", lines + stubs if lines else stubs[1:])
 
     def _stub(self, python: str, action: object, type_plan: TypePlan) -> list[str]:
         strawberry = self.module.use("strawberry")
@@ -180,15 +180,18 @@ class _SchemaWriter:
         for name, required in action.parameters:
             if name in ("data", "args", "kwargs"):
                 continue
-            kind = f"{strawberry}.ID" if name in lookup else json_type
-            arguments.append(f"{name}: {kind}" if required else f"{name}: {kind} | None = None")
+            if name in lookup:  # optional, so that a null key is the old 404 (checked before the resolver runs)
+                arguments.append(f"{name}: {strawberry}.ID | None = None")
+            else:
+                arguments.append(f"{name}: {json_type}" if required else f"{name}: {json_type} | None = None")
         return [
             f"    @{self.sd}.mutation",
             f"    def {python}({', '.join(arguments)}) -> {json_type}:",
             docstring(
                 f"To do: port {action.qualname}, the custom action `{action.name}`.\n\n"
                 "Its arguments are the message's keys (DCRF), or the route's kwargs and `data`'s keys\n"
-                "(rest_framework_channels); return what the action replied as `data`.",
+                "(rest_framework_channels); a key that names no object is answered 404 before this runs.\n"
+                "Return what the action replied as `data`.",
                 indent=2,
             ),
             f"        raise NotImplementedError({literal(f'{action.qualname} is not ported yet')})",

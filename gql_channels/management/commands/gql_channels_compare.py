@@ -10,25 +10,16 @@ every difference; exits 1 when there is any.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.test.utils import override_settings
 from django.utils.module_loading import import_string
 
 from gql_channels.consumers import ActionConsumer
 from gql_channels.management.commands.gql_channels_routes import format_table
 from gql_channels.migration.comparison import Report, compare, new_side, old_side
-from gql_channels.migration.legacy import RFC, library_of
-from gql_channels.migration.replay import Replayer, read_messages
-
-#: The old libraries' loggers: rest_framework_channels logs two lines per message, and the old
-#: libraries log the tracebacks of the frames they die on, which the comparison reports anyway.
-_OLD_LOGGERS = ("rest_framework_channels", "djangochannelsrestframework", "djangochannelsrestframework.consumers")
+from gql_channels.migration.legacy import library_of
+from gql_channels.migration.replay import Replayer, as_in_production, read_messages
 
 
 class Command(BaseCommand):
@@ -57,7 +48,13 @@ class Command(BaseCommand):
             recorded = read_messages(messages)
         except (OSError, ValueError) as error:
             raise CommandError(str(error)) from None
-        with _old_libraries_quiet(), _production_errors(old_consumer) as note, Replayer(using=database) as replayer:
+        others = [m for m in recorded if m.consumer not in (None, old)]
+        recorded = [m for m in recorded if m.consumer in (None, old)]
+        if others:
+            self.stdout.write(f"Skipped {len(others)} messages recorded for other consumers than {old}.")
+        if not recorded:
+            raise CommandError(f"{messages} has no message for {old}.")
+        with as_in_production(old_consumer) as note, Replayer(using=database) as replayer:
             missing = replayer.load_users([m.user for m in recorded])
             if missing:
                 raise CommandError(f"The messages' users {', '.join(missing)} do not exist in the database.")
@@ -89,32 +86,3 @@ def _load(path: str) -> Any:
         return import_string(path)
     except ImportError as error:
         raise CommandError(f"Cannot import {path!r}: {error}") from None
-
-
-@contextmanager
-def _old_libraries_quiet() -> Iterator[None]:
-    loggers = [logging.getLogger(name) for name in _OLD_LOGGERS]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
-
-
-@contextmanager
-def _production_errors(old_consumer: type) -> Iterator[str | None]:
-    """rest_framework_channels under ``DEBUG`` re-raises every error (the connection dies): replay as production answers.
-
-    Unless the project chose its ``EXCEPTION_HANDLER``, the old consumer runs with the library's
-    production handler, the one its clients met.
-    """
-    chosen = getattr(settings, "REST_FRAMEWORK_CHANNELS", {})
-    if library_of(old_consumer) != RFC or "EXCEPTION_HANDLER" in chosen or not settings.DEBUG:
-        yield None
-        return
-    handler = "rest_framework_channels.exceptions.production_exception_handlers"
-    with override_settings(REST_FRAMEWORK_CHANNELS={**chosen, "EXCEPTION_HANDLER": handler}):
-        yield f"DEBUG is on: {old_consumer.__qualname__} is replayed with {handler}, as in production."
