@@ -93,6 +93,8 @@ class PermissionWriter:
         gql_base = self.module.use(PERMISSIONS, _KNOWN[(base.__module__, base.__name__)])
         lines = [f"class {cls.__name__}({gql_base}):"]
         lines.append(docstring(f"Translated from {cls.__module__}.{cls.__qualname__} (over {base.__qualname__}).", indent=1))
+        if attributes:
+            lines.append("")
         for name, value in attributes.items():
             if name == "perms_map":
                 lines.append(comment(

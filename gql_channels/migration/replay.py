@@ -240,8 +240,8 @@ _OLD_LOGGERS = ("rest_framework_channels", "djangochannelsrestframework", "djang
 def as_in_production(old_consumer: type) -> Iterator[str | None]:
     """Run an old consumer as its production clients met it; yields a note when that changed a setting.
 
-    rest_framework_channels under ``DEBUG`` re-raises every error, and the connection dies: unless
-    the project chose its ``EXCEPTION_HANDLER``, the library's production handler answers instead.
+    rest_framework_channels imported under ``DEBUG`` re-raises every error, and the connection dies:
+    unless the project chose its ``EXCEPTION_HANDLER``, the library's production handler answers instead.
     The old libraries' loggers are quieted meanwhile, and DCRF's warning that its observers do
     not support savepoints (every replayed message runs in one).
     """
@@ -256,9 +256,17 @@ def as_in_production(old_consumer: type) -> Iterator[str | None]:
         for logger in loggers:
             logger.setLevel(logging.CRITICAL)
         stack.callback(lambda: [logger.setLevel(level) for logger, level in zip(loggers, levels, strict=True)])
-        if library_of(old_consumer) != RFC or "EXCEPTION_HANDLER" in chosen or not settings.DEBUG:
+        if library_of(old_consumer) != RFC or "EXCEPTION_HANDLER" in chosen or not _debug_handler():
             yield None
             return
         handler = "rest_framework_channels.exceptions.production_exception_handlers"
         stack.enter_context(override_settings(REST_FRAMEWORK_CHANNELS={**chosen, "EXCEPTION_HANDLER": handler}))
-        yield f"DEBUG is on: {old_consumer.__qualname__} is replayed with {handler}, as in production."
+        yield f"{old_consumer.__qualname__} is replayed with {handler}, as in production (DEBUG's re-raises)."
+
+
+def _debug_handler() -> bool:
+    """Whether rest_framework_channels uses its DEBUG handler (its default is chosen when it is imported)."""
+    from rest_framework_channels.exceptions import debug_exception_handlers
+    from rest_framework_channels.settings import api_settings
+
+    return api_settings.EXCEPTION_HANDLER is debug_exception_handlers

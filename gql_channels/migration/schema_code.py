@@ -176,14 +176,17 @@ class _SchemaWriter:
         strawberry = self.module.use("strawberry")
         json_type = self.module.use("strawberry.scalars", "JSON")
         lookup = {h.lookup_url_kwarg for h in self.plan.resources if h.serializer_class is type_plan.spec.serializer}
-        arguments = ["self"]
-        for name, required in action.parameters:
+        required, optional = ["self"], []
+        for name, needed in action.parameters:
             if name in ("data", "args", "kwargs"):
                 continue
             if name in lookup:  # optional, so that a null key is the old 404 (checked before the resolver runs)
-                arguments.append(f"{name}: {strawberry}.ID | None = None")
+                optional.append(f"{name}: {strawberry}.ID | None = None")
+            elif needed:
+                required.append(f"{name}: {json_type}")
             else:
-                arguments.append(f"{name}: {json_type}" if required else f"{name}: {json_type} | None = None")
+                optional.append(f"{name}: {json_type} | None = None")
+        arguments = required + optional  # every argument is passed by name: the order is Python's only
         return [
             f"    @{self.sd}.mutation",
             f"    def {python}({', '.join(arguments)}) -> {json_type}:",
