@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.management.color import no_style
+from django.db import connection
 
 from example_project.demo.models import Article
 from gql_channels.migration.replay import Recorded, Replayer, as_in_production
@@ -33,16 +35,23 @@ REQUEST_IDS = [1, "abc", [1, "x"], {"k": 2}, None, 2.5, True, ""]
 
 
 def seed() -> None:
-    """The database both apps are replayed against: articles, users, and the DCRF app's library."""
-    Article.objects.bulk_create(Article(title=f"Title{i}", content=f"Content{i}") for i in range(1, 36))
+    """The database both apps are replayed against: articles, users, and the DCRF app's library.
+
+    Keys are given, and the sequences set after them: the traffic names objects by key, and on
+    PostgreSQL earlier tests' rolled-back rows have used sequence values up.
+    """
+    Article.objects.bulk_create(Article(id=i, title=f"Title{i}", content=f"Content{i}") for i in range(1, 36))
     for name in USERS:
         get_user_model().objects.create_user(name, password="pw")
-    authors = [Author.objects.create(name=name) for name in ("Le Guin", "Borges", "Calvino")]
+    authors = [Author.objects.create(id=i, name=name) for i, name in enumerate(("Le Guin", "Borges", "Calvino"), 1)]
     tags = [Tag.objects.create(code=code, label=label) for code, label in
             (("classic", "Classic"), ("fiction", "Fiction"), ("news", "News"), ("poetry", "Poetry"), ("sf", "SF"))]
     for i in range(1, 12):
-        book = Book.objects.create(title=f"Book {i}", pages=i * 10, published=i % 3 == 0, author=authors[i % 3])
+        book = Book.objects.create(id=i, title=f"Book {i}", pages=i * 10, published=i % 3 == 0, author=authors[i % 3])
         book.tags.set(tags[i % 5: i % 5 + i % 3])
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), [Article, Author, Book]):
+            cursor.execute(statement)
 
 
 def record(consumer: type, traffic: list[tuple[Frame, str | None]], path: Path) -> RecordingMiddleware:
@@ -181,7 +190,9 @@ def _dcrf_all(consumer: str) -> list[tuple[Frame, str | None]]:
         {"action": "list", "self": 1}, {"action": "list", "scope": {}}, {"action": "list", "queryset": 1},
         *({"action": "list", "request_id": rid} for rid in REQUEST_IDS), *BAD_FRAMES,
     ]
-    return _users([*frames, *common], (None, "reader", "writer"))
+    # Where permissions decide, every frame from each kind of user; elsewhere anonymous and signed in.
+    users = (None, "reader", "writer") if consumer in _GUARDED else (None, "writer")
+    return _users([*frames, *common], users)
 
 
 def _keys(action: str, keys: list[Any], **extra: Any) -> list[dict[str, Any]]:

@@ -41,9 +41,11 @@ class Side:
 
 
 def old_side(label: str, consumer: type) -> Side:
-    from djangochannelsrestframework.mixins import StreamedPaginatedListMixin
+    streams = False
+    if library_of(consumer) == DCRF:  # only DCRF streams; a project may have only the other library
+        from djangochannelsrestframework.mixins import StreamedPaginatedListMixin
 
-    streams = library_of(consumer) == DCRF and issubclass(consumer, StreamedPaginatedListMixin)
+        streams = issubclass(consumer, StreamedPaginatedListMixin)
     return Side(label, consumer, consumer.as_asgi(), more_pages if streams else _one_reply)
 
 
@@ -95,8 +97,9 @@ def compare(old: Side, new: Side, messages: Sequence[Recorded], replayer: Replay
     """Replay every message through both consumers and judge each pair of outcomes."""
     olds = replayer.run([(old.app, m, old.more) for m in messages])
     news = replayer.run([(new.app, m, new.more) for m in messages])
-    dialect = new.consumer.dialect
-    judge = _RFC if dialect == RFC else _DCRF
+    from gql_channels.dialects import get_dialect
+
+    judge = _judge_rfc if get_dialect(new.consumer.dialect).name == RFC else _judge_dcrf
     routes = new.app.consumer_initkwargs["compiled_routes"]
     report = Report()
     for key in sorted({_key(routes, new.consumer, m) for m in messages}, key=_row_order):
@@ -106,7 +109,7 @@ def compare(old: Side, new: Side, messages: Sequence[Recorded], replayer: Replay
         row = report.rows[key]
         row.messages += 1
         rule = judge(message, old_outcome, new_outcome, old.consumer)
-        if rule is _SAME:
+        if rule == _SAME:
             row.agreed += 1
         elif rule is not None:
             row.by_rule += 1
@@ -166,7 +169,7 @@ def _died(outcome: Outcome) -> bool:
     return outcome.closed and not outcome.replies
 
 
-def _RFC(message: Recorded, old: Outcome, new: Outcome, old_consumer: type) -> str | None:
+def _judge_rfc(message: Recorded, old: Outcome, new: Outcome, old_consumer: type) -> str | None:
     """rest_framework_channels 0.0.7 against ``legacy-protocol.md``."""
     new_replies = list(new.replies)
     echoed = False
@@ -269,7 +272,7 @@ def _full(pattern: URLPattern, path: str) -> bool:
     return bool(match) and match[0] == ""
 
 
-def _DCRF(message: Recorded, old: Outcome, new: Outcome, old_consumer: type) -> str | None:
+def _judge_dcrf(message: Recorded, old: Outcome, new: Outcome, old_consumer: type) -> str | None:
     """djangochannelsrestframework 1.3.0 against ``dcrf-protocol.md``."""
     if old.replies == new.replies and old.closed == new.closed and not old.hung and not new.hung:
         return _SAME

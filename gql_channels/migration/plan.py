@@ -17,13 +17,10 @@ from .codegen import snake_case
 from .legacy import DCRF, ConsumerSpec, CustomAction, HandlerSpec, RouteSpec, read_consumer
 from .serializers import NotTranslatable, TypeSpec, inspect_serializer
 
-#: How each old pagination class pages, by the name of the library class it derives from.
-PAGINATION_STYLES = {
-    "WebsocketLimitOffsetPagination": "WebsocketLimitOffsetPagination",
-    "LimitOffsetPagination": "LimitOffsetPagination",
-    "PageNumberPagination": "PageNumberPagination",
-    "CursorPagination": "CursorPagination",
-}
+#: The old libraries' pagination classes; gql_channels has one of each name (``gql_channels.pagination``).
+PAGINATION_STYLES = frozenset(
+    {"WebsocketLimitOffsetPagination", "LimitOffsetPagination", "PageNumberPagination", "CursorPagination"}
+)
 #: The attributes each style keeps, with DRF's/DCRF's names (gql_channels' classes have the same).
 PAGINATION_ATTRIBUTES = {
     "PageNumberPagination": ("page_size", "page_query_param", "page_size_query_param", "max_page_size", "last_page_strings"),
@@ -240,7 +237,7 @@ def _pagination_style(pagination_class: Any) -> str | None:
         return None
     for klass in pagination_class.__mro__:
         if klass.__module__.startswith(("rest_framework.", "djangochannelsrestframework.")) and klass.__name__ in PAGINATION_STYLES:
-            return PAGINATION_STYLES[klass.__name__]
+            return klass.__name__  # the most derived library class: DCRF's before DRF's LimitOffsetPagination
     return None
 
 

@@ -8,6 +8,9 @@ thread-sensitive, so every consumer's database work runs in that very thread, on
 holding the transaction (a transaction opened in some other thread would cover none of it).
 PostgreSQL's sequences are not transactional: their values are put back after every rollback, so
 both consumers give a created row the same id. Writes see one clock, frozen when the replay starts.
+The consumers get a channel layer of their own, in memory, for the replay only: a subscription
+replayed joins no group of the project's real layer, and one an old library died holding (DCRF
+did, on some ``subscribe_instance`` s) goes away with it.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from gql_channels.management.commands.gql_channels_translate import _connections
 
 #: How long a consumer may take to answer before it counts as hung: far above any real reply.
 HUNG = 30.0
+_REPLAY_LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +117,7 @@ class Replayer:
         stack.enter_context(_connections_kept())
         now = timezone.now()
         stack.enter_context(mock.patch("django.utils.timezone.now", lambda: now))
+        stack.enter_context(override_settings(CHANNEL_LAYERS=_REPLAY_LAYER))
         stack.enter_context(transaction.atomic(using=self.using))
         self._sequences = _sequence_values(self.using)
         return self

@@ -36,9 +36,8 @@ class Command(BaseCommand):
             "--messages", required=True,
             help='JSONL, one {"frame": <text or object>, "user": <username or null>} per line (the recorder writes it).',
         )
-        parser.add_argument("--database", default="default", help="The database to replay against (default: default).")
 
-    def handle(self, *args: Any, old: str, new: str, messages: str, database: str, **options: Any) -> None:
+    def handle(self, *args: Any, old: str, new: str, messages: str, **options: Any) -> None:
         old_consumer, new_consumer = _load(old), _load(new)
         if library_of(old_consumer) is None:
             raise CommandError(f"{old} is no rest_framework_channels or djangochannelsrestframework consumer.")
@@ -54,7 +53,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Skipped {len(others)} messages recorded for other consumers than {old}.")
         if not recorded:
             raise CommandError(f"{messages} has no message for {old}.")
-        with as_in_production(old_consumer) as note, Replayer(using=database) as replayer:
+        with as_in_production(old_consumer) as note, Replayer() as replayer:
             missing = replayer.load_users([m.user for m in recorded])
             if missing:
                 raise CommandError(f"The messages' users {', '.join(missing)} do not exist in the database.")
