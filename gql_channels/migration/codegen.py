@@ -50,23 +50,42 @@ def literal(value: Any) -> str:
     return repr(value)
 
 
-def call(function: str, arguments: Sequence[str], *, indent: int = 0, width: int = LINE) -> str:
-    """``function(a, b)`` on one line if it fits after ``indent`` levels, else one argument per line."""
-    flat = f"{function}({', '.join(arguments)})"
-    if len(INDENT * indent) + len(flat) <= width or not arguments:
-        return flat
-    inner = INDENT * (indent + 1)
-    return f"{function}(\n" + "".join(f"{inner}{argument},\n" for argument in arguments) + f"{INDENT * indent})"
+def wrap(opening: str, items: Sequence[str], closing: str, *, indent: int = 0) -> str:
+    """``opening`` + items + ``closing`` on one line if it fits after ``indent`` levels, else one item per line.
 
-
-def sequence(items: Sequence[str], *, indent: int = 0, brackets: str = "[]") -> str:
-    """A list literal of source items: one line if it fits, else one item per line."""
-    opening, closing = brackets
+    Exploded with a trailing comma, which ``ruff format`` keeps (its "magic trailing comma"). The
+    first line is returned unindented (the caller writes it where it goes), the others indented.
+    """
+    pad = INDENT * indent
     flat = f"{opening}{', '.join(items)}{closing}"
-    if len(INDENT * indent) + len(flat) <= LINE or not items:
+    if len(pad) + len(flat) <= LINE or not items:
         return flat
-    inner = INDENT * (indent + 1)
-    return f"{opening}\n" + "".join(f"{inner}{item},\n" for item in items) + f"{INDENT * indent}{closing}"
+    inner = pad + INDENT
+    return f"{opening}\n" + "".join(f"{inner}{item},\n" for item in items) + f"{pad}{closing}"
+
+
+def call(function: str, arguments: Sequence[str], *, indent: int = 0, prefix: str = "") -> str:
+    """``prefix`` + ``function(arguments)``, wrapped as ``wrap`` does."""
+    return wrap(f"{prefix}{function}(", arguments, ")", indent=indent)
+
+
+def sequence(items: Sequence[str], *, indent: int = 0, prefix: str = "", brackets: str = "[]") -> str:
+    """``prefix`` + a list (or other brackets) of source items, wrapped as ``wrap`` does."""
+    return wrap(f"{prefix}{brackets[0]}", items, brackets[1], indent=indent)
+
+
+def assign(target: str, value: str, *, indent: int = 0) -> str:
+    """The statement ``target = value``, indented; a value too long for the line goes in parentheses, as ruff does."""
+    pad = INDENT * indent
+    line = f"{pad}{target} = {value}"
+    if len(line) <= LINE:
+        return line
+    return f"{pad}{target} = (\n{pad}{INDENT}{value}\n{pad})"
+
+
+def dictionary(value: dict[str, Any], *, indent: int = 0, prefix: str = "") -> str:
+    """A dict literal of plain values, wrapped as ``wrap`` does."""
+    return wrap(f"{prefix}{{", [f"{literal(k)}: {literal(v)}" for k, v in value.items()], "}", indent=indent)
 
 
 def docstring(text: str, *, indent: int = 0) -> str:

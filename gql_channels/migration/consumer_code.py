@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.utils.module_loading import import_string
 
-from .codegen import Module, call, comment, docstring, literal, sequence, string
+from .codegen import Module, assign, call, comment, docstring, literal, sequence, string, wrap
 from .permissions import PermissionWriter
 from .plan import PAGINATION_ATTRIBUTES, MigrationPlan, ResourcePlan
 
@@ -36,7 +36,7 @@ def consumers_module(plan: MigrationPlan, todos: list[str], *, header: tuple[str
         checks = permissions.expressions(consumer.permission_classes, library=consumer.library,
                                          custom_actions=[a.name for h in consumer.handlers for a in h.custom])
         if checks:
-            lines.append(f"    permission_classes = {sequence(checks, indent=1)}")
+            lines.append("    " + sequence(checks, indent=1, prefix="permission_classes = "))
         routes = []
         for route in consumer.routes:
             resource = plan.resources[route.handler]
@@ -44,7 +44,7 @@ def consumers_module(plan: MigrationPlan, todos: list[str], *, header: tuple[str
                 continue
             function = module.use("django.urls", route.function)
             routes.append(f"{function}({string(route.pattern, raw=route.function == 're_path')}, {resource.variable})")
-        lines.append(f"    routepatterns = {sequence(routes, indent=1)}")
+        lines.append("    " + sequence(routes, indent=1, prefix="routepatterns = "))
         module.add("\n".join(lines))
     module.header = docstring(_header(plan, list(header) if header is not None else todos))
     return module.render()
@@ -70,7 +70,7 @@ def _pagination(module: Module, old: type, style: str, name: str) -> str:
     values = [(a, getattr(old, a)) for a in PAGINATION_ATTRIBUTES.get(style, ()) if getattr(old, a, None) != getattr(gql_class, a)]
     if values:
         lines.append("")
-        lines += [f"    {attribute} = {literal(list(value) if isinstance(value, tuple) else value)}" for attribute, value in values]
+        lines += [assign(attribute, literal(list(value) if isinstance(value, tuple) else value), indent=1) for attribute, value in values]
     return "\n".join(lines)
 
 
@@ -96,8 +96,8 @@ def _resource(module: Module, permissions: PermissionWriter, resource: ResourceP
     if resource.actions:
         action = module.use("gql_channels", "Action")
         entries = [f"{string(name)}: {action}({string(field)})" for name, field in resource.actions.items()]
-        arguments.append("actions={" + ", ".join(entries) + "}")
+        arguments.append(wrap("actions={", entries, "}", indent=1))
     if handler.stream:
         arguments.append("stream=True")
-    lines.append(f"{resource.variable} = {call(module.use('gql_channels', 'Resource'), arguments)}")
+    lines.append(call(module.use("gql_channels", "Resource"), arguments, prefix=f"{resource.variable} = "))
     return "\n".join(lines)

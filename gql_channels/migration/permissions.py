@@ -17,7 +17,7 @@ import inspect
 from collections.abc import Iterable
 from typing import Any
 
-from .codegen import Module, comment, docstring, literal
+from .codegen import Module, assign, comment, dictionary, docstring, literal, wrap
 from .legacy import DCRF
 
 PERMISSIONS = "gql_channels.permissions"
@@ -101,8 +101,9 @@ class PermissionWriter:
                     f"{library} asked DRF with HTTP methods ({_methods_note(library)}); gql_channels asks "
                     "with actions, so the map is keyed by action, each entry what its method needed.", indent=1,
                 ))
-                value = _perms_by_action(value, library, custom_actions)
-            lines.append(f"    {name} = {literal(value)}")
+                lines.append("    " + dictionary(_perms_by_action(value, library, custom_actions), indent=1, prefix=f"{name} = "))
+                continue
+            lines.append(assign(name, literal(value), indent=1))
         self.module.add("\n".join(lines))
         return cls.__name__
 
@@ -124,7 +125,8 @@ class PermissionWriter:
                 indent=1,
             ),
             "",
-            f"    async def has_permission(self, scope: {scope}, action: str, resource: {resource}) -> bool:",
+            "    " + wrap("async def has_permission(", ["self", f"scope: {scope}", "action: str", f"resource: {resource}"],
+                         ") -> bool:", indent=1),
             "        return False",
         ]))
         return name

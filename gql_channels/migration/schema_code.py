@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from .codegen import Module, call, comment, docstring, literal
+from .codegen import Module, assign, call, comment, docstring, literal, string, wrap
 from .plan import MigrationPlan, TypePlan
 from .serializers import FieldSpec
 
@@ -84,7 +84,7 @@ class _SchemaWriter:
         strawberry = self.module.use("strawberry")
         optimizer = self.module.use("strawberry_django.optimizer", "DjangoOptimizerExtension")
         arguments = [f"{root}={root.title()}" for root in roots] + [f"extensions=[{optimizer}]"]
-        self.module.add(f"schema = {call(f'{strawberry}.Schema', arguments)}")
+        self.module.add(call(f"{strawberry}.Schema", arguments, prefix="schema = "))
         self._events()
 
     def _model(self, model: type[models.Model]) -> str:
@@ -152,11 +152,12 @@ class _SchemaWriter:
             names, type_name = type_plan.names, type_plan.type_name
             if "paginated_list" in names:
                 paginated = self.module.use("strawberry_django.pagination", "OffsetPaginated")
-                lines.append(f"    {names['paginated_list']}: {paginated}[{type_name}] = {self.sd}.offset_paginated()")
+                target = f"{names['paginated_list']}: {paginated}[{type_name}]"
+                lines.append(assign(target, f"{self.sd}.offset_paginated()", indent=1))
             if "plain_list" in names:
-                lines.append(f"    {names['plain_list']}: list[{type_name}] = {self.sd}.field()")
+                lines.append(assign(f"{names['plain_list']}: list[{type_name}]", f"{self.sd}.field()", indent=1))
             if "retrieve" in names:
-                lines.append(f"    {names['retrieve']}: {type_name} = {self.sd}.field()")
+                lines.append(assign(f"{names['retrieve']}: {type_name}", f"{self.sd}.field()", indent=1))
         return self._root("Query", lines)
 
     def _mutation(self) -> str | None:
@@ -167,7 +168,8 @@ class _SchemaWriter:
                                             ("update", "update", type_plan.partial_name), ("delete", "delete", "KeyInput")):
                 if kind in names:
                     mutations = self.module.use("strawberry_django.mutations", "mutations")
-                    lines.append(f"    {names[kind]}: {type_name} = {mutations}.{factory}({argument})")
+                    target = f"{names[kind]}: {type_name} = "
+                    lines.append("    " + call(f"{mutations}.{factory}", [argument], indent=1, prefix=target))
             for python, action in type_plan.custom.items():
                 stubs += ["", *self._stub(python, action, type_plan)]
         return self._root("Mutation", lines + stubs if lines else stubs[1:])
@@ -189,7 +191,7 @@ class _SchemaWriter:
         arguments = required + optional  # every argument is passed by name: the order is Python's only
         return [
             f"    @{self.sd}.mutation",
-            f"    def {python}({', '.join(arguments)}) -> {json_type}:",
+            "    " + wrap(f"def {python}(", arguments, f") -> {json_type}:", indent=1),
             docstring(
                 f"To do: port {action.qualname}, the custom action `{action.name}`.\n\n"
                 "Its arguments are the message's keys (DCRF), or the route's kwargs and `data`'s keys\n"
@@ -211,12 +213,14 @@ class _SchemaWriter:
             events = self.module.use("gql_channels.subscriptions", "model_events")
             model = self._model(type_plan.spec.model)
             plural = type_plan.spec.model._meta.verbose_name
+            description = string(f"Committed changes of one {plural} (DCRF's subscribe_instance).")
+            arguments = ["self", f"info: {strawberry}.Info", f"pk: {strawberry}.ID"]
             lines += [
-                f'    @{strawberry}.subscription(description="Committed changes of one {plural} (DCRF\'s subscribe_instance).")',
-                f"    async def {type_plan.names['subscription']}(",
-                f"        self, info: {strawberry}.Info, pk: {strawberry}.ID",
-                f"    ) -> {generator}[{event}, None]:",
-                f"        async for event in {events}(info, {model}, pk=pk, type_={type_plan.type_name}):",
+                "    " + call(f"@{strawberry}.subscription", [f"description={description}"], indent=1),
+                "    " + wrap(f"async def {type_plan.names['subscription']}(", arguments, f") -> {generator}[{event}, None]:",
+                             indent=1),
+                "        " + wrap(f"async for event in {events}(", ["info", model, "pk=pk", f"type_={type_plan.type_name}"],
+                                  "):", indent=2),
                 "            yield event",
             ]
         return self._root("Subscription", lines)

@@ -82,7 +82,9 @@ class KeyInput:
 
 @strawberry.type
 class Query:
-    book_excludes: OffsetPaginated[BookExcludeType] = strawberry_django.offset_paginated()
+    book_excludes: OffsetPaginated[BookExcludeType] = (
+        strawberry_django.offset_paginated()
+    )
     book_exclude: BookExcludeType = strawberry_django.field()
     author: AuthorType = strawberry_django.field()
     tag: TagType = strawberry_django.field()
@@ -95,4 +97,8 @@ class Mutation:
     delete_book_exclude: BookExcludeType = mutations.delete(KeyInput)
 
 
-schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=[DjangoOptimizerExtension])
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[DjangoOptimizerExtension],
+)

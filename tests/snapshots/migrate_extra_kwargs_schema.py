@@ -61,15 +61,25 @@ class KeyInput:
 
 @strawberry.type
 class Query:
-    book_extra_kwargses: OffsetPaginated[BookExtraKwargsType] = strawberry_django.offset_paginated()
+    book_extra_kwargses: OffsetPaginated[BookExtraKwargsType] = (
+        strawberry_django.offset_paginated()
+    )
     book_extra_kwargs: BookExtraKwargsType = strawberry_django.field()
 
 
 @strawberry.type
 class Mutation:
-    create_book_extra_kwargs: BookExtraKwargsType = mutations.create(BookExtraKwargsInput)
-    update_book_extra_kwargs: BookExtraKwargsType = mutations.update(BookExtraKwargsPartial)
+    create_book_extra_kwargs: BookExtraKwargsType = mutations.create(
+        BookExtraKwargsInput,
+    )
+    update_book_extra_kwargs: BookExtraKwargsType = mutations.update(
+        BookExtraKwargsPartial,
+    )
     delete_book_extra_kwargs: BookExtraKwargsType = mutations.delete(KeyInput)
 
 
-schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=[DjangoOptimizerExtension])
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[DjangoOptimizerExtension],
+)

@@ -54,7 +54,9 @@ class KeyInput:
 
 @strawberry.type
 class Query:
-    article_fieldses: OffsetPaginated[ArticleFieldsType] = strawberry_django.offset_paginated()
+    article_fieldses: OffsetPaginated[ArticleFieldsType] = (
+        strawberry_django.offset_paginated()
+    )
     article_fields: ArticleFieldsType = strawberry_django.field()
 
 
@@ -65,4 +67,8 @@ class Mutation:
     delete_article_fields: ArticleFieldsType = mutations.delete(KeyInput)
 
 
-schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=[DjangoOptimizerExtension])
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[DjangoOptimizerExtension],
+)

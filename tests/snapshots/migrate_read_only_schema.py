@@ -63,7 +63,9 @@ class KeyInput:
 
 @strawberry.type
 class Query:
-    book_read_onlies: OffsetPaginated[BookReadOnlyType] = strawberry_django.offset_paginated()
+    book_read_onlies: OffsetPaginated[BookReadOnlyType] = (
+        strawberry_django.offset_paginated()
+    )
     book_read_only: BookReadOnlyType = strawberry_django.field()
 
 
@@ -74,4 +76,8 @@ class Mutation:
     delete_book_read_only: BookReadOnlyType = mutations.delete(KeyInput)
 
 
-schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=[DjangoOptimizerExtension])
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[DjangoOptimizerExtension],
+)
