@@ -266,7 +266,10 @@ def as_in_production(old_consumer: type) -> Iterator[str | None]:
             return
         handler = "rest_framework_channels.exceptions.production_exception_handlers"
         stack.enter_context(override_settings(REST_FRAMEWORK_CHANNELS={**chosen, "EXCEPTION_HANDLER": handler}))
-        yield f"{old_consumer.__qualname__} is replayed with {handler}, as in production (DEBUG's re-raises)."
+        yield (
+            f"{old_consumer.__qualname__} runs with {handler}, as in production: the default chosen under "
+            "DEBUG re-raises every error and closes the connection."
+        )
 
 
 def _debug_handler() -> bool:
