@@ -28,7 +28,7 @@ from typing import Any
 from unittest import mock
 
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.testing import WebsocketCommunicator
+from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
@@ -180,15 +180,19 @@ def _sequence_values(using: str) -> list[tuple[str, int, bool]]:
 
 
 async def replay(app: Any, frame: str | bytes, user: Any, more: Callable[[Any], bool]) -> Outcome:
-    """Send ``frame`` on a new connection as ``user``; collect the replies until ``more`` says that was the last."""
-    communicator = WebsocketCommunicator(_as_user(app, user), "/ws/")
-    connected, _ = await communicator.connect(timeout=HUNG)
-    if not connected:
-        return Outcome((), closed=True)
+    """Send ``frame`` on a new connection as ``user``; collect the replies until ``more`` says that was the last.
+
+    asgiref's communicator, not Channels' ``WebsocketCommunicator``: ``channels.testing`` needs Daphne,
+    which a project migrating need not have.
+    """
+    scope = {"type": "websocket", "path": "/ws/", "query_string": b"", "headers": [], "subprotocols": [], "user": user}
+    communicator = ApplicationCommunicator(app, scope)
     replies: list[Any] = []
     outcome = None
     try:
-        # send_input, not send_to, which refuses the empty frames some clients do send
+        await communicator.send_input({"type": "websocket.connect"})
+        if (await _next_output(communicator))["type"] != "websocket.accept":
+            return Outcome((), closed=True)
         key = "bytes" if isinstance(frame, bytes) else "text"
         await communicator.send_input({"type": "websocket.receive", key: frame})
         while outcome is None:
@@ -203,12 +207,14 @@ async def replay(app: Any, frame: str | bytes, user: Any, more: Callable[[Any], 
         outcome = Outcome(tuple(replies), hung=True)
     except Exception as crash:  # noqa: BLE001 - the consumer died on this frame: that is the outcome
         outcome = Outcome(tuple(replies), closed=True, crash=f"{type(crash).__name__}: {crash}")
-    with suppress(Exception):  # a consumer that died re-raises on disconnect: its outcome says so already
-        await communicator.disconnect()
+    finally:
+        with suppress(Exception):  # a consumer that died re-raises here: its outcome says so already
+            await communicator.send_input({"type": "websocket.disconnect", "code": 1000})
+            await communicator.wait(timeout=1)  # an app still busy after that is cancelled: the outcome is known
     return outcome
 
 
-async def _next_output(communicator: WebsocketCommunicator) -> dict[str, Any]:
+async def _next_output(communicator: ApplicationCommunicator) -> dict[str, Any]:
     """The app's next message, or at once its exception if it dies first.
 
     ``receive_output`` only looks at a dead app after its whole timeout: every frame an old
@@ -225,15 +231,6 @@ async def _next_output(communicator: WebsocketCommunicator) -> dict[str, Any]:
         return communicator.output_queue.get_nowait()
     communicator.future.result()  # raises what the app died of
     return {"type": "websocket.close"}  # it returned without closing: nothing more will come
-
-
-def _as_user(app: Any, user: Any) -> Any:
-    """The app with ``scope["user"]`` set, as ``AuthMiddlewareStack`` would for that user's session."""
-
-    async def with_user(scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        return await app({**scope, "user": user}, receive, send)
-
-    return with_user
 
 
 #: The old libraries' loggers: rest_framework_channels logs two lines per message, and both log the
