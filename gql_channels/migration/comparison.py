@@ -108,7 +108,12 @@ def compare(old: Side, new: Side, messages: Sequence[Recorded], replayer: Replay
         key = _key(routes, new.consumer, message)
         row = report.rows[key]
         row.messages += 1
+        echoed = False
+        if judge is _judge_rfc:  # judged, and shown in a diff, without the request_id echo
+            new_outcome, echoed = _without_echo(old_outcome, new_outcome)
         rule = judge(message, old_outcome, new_outcome, old.consumer)
+        if rule == _SAME and echoed:
+            rule = _ECHO
         if rule == _SAME:
             row.agreed += 1
         elif rule is not None:
@@ -169,16 +174,25 @@ def _died(outcome: Outcome) -> bool:
     return outcome.closed and not outcome.replies
 
 
-def _judge_rfc(message: Recorded, old: Outcome, new: Outcome, old_consumer: type) -> str | None:
-    """rest_framework_channels 0.0.7 against ``legacy-protocol.md``."""
-    new_replies = list(new.replies)
+#: gql_channels echoes ``request_id`` (``legacy-protocol.md`` 1); rest_framework_channels dropped it.
+_ECHO = "request_id is echoed (rest_framework_channels dropped it)"
+
+
+def _without_echo(old: Outcome, new: Outcome) -> tuple[Outcome, bool]:
+    """``new`` without the ``request_id`` s the old replies lacked, and whether there were any."""
+    replies = list(new.replies)
     echoed = False
     for i, (old_reply, new_reply) in enumerate(zip(old.replies, new.replies)):
-        if isinstance(new_reply, dict) and "request_id" in new_reply and "request_id" not in old_reply:
-            new_replies[i] = {k: v for k, v in new_reply.items() if k != "request_id"}
+        if isinstance(new_reply, dict) and isinstance(old_reply, dict) and "request_id" in new_reply and "request_id" not in old_reply:
+            replies[i] = {k: v for k, v in new_reply.items() if k != "request_id"}
             echoed = True
-    if old.replies == tuple(new_replies) and old.closed == new.closed and not old.hung and not new.hung:
-        return "request_id is echoed (rest_framework_channels dropped it)" if echoed else _SAME
+    return Outcome(tuple(replies), new.closed, new.crash, new.hung), echoed
+
+
+def _judge_rfc(message: Recorded, old: Outcome, new: Outcome, old_consumer: type) -> str | None:
+    """rest_framework_channels 0.0.7 against ``legacy-protocol.md`` (``new`` without the ``request_id`` echo)."""
+    if old.replies == new.replies and old.closed == new.closed and not old.hung and not new.hung:
+        return _SAME
     frame = _frame(message)
     reply, was = _single(new), _single(old)
     if new.hung or reply is None:

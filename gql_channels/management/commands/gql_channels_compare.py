@@ -76,7 +76,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {count:5d}  {rule}")
         for difference in report.differences:
             self.stdout.write(f"\n{difference.diff}")
-        verdict = "no differences" if not report.differences else f"{len(report.differences)} differences"
+        count = len(report.differences)
+        verdict = "no differences" if not count else f"{count} difference{'s' if count > 1 else ''}"
         self.stdout.write(f"\n{verdict}.")
 
 
