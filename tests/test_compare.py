@@ -19,6 +19,7 @@ from django.urls import path, re_path
 from rest_framework import serializers
 from rest_framework_channels import generics
 from rest_framework_channels.consumers import AsyncAPIConsumer
+from rest_framework_channels.permissions import IsAuthenticated
 
 from benchmarks.drf_app import ArticlePagination, DrfConsumer
 from example_project.demo.models import Article
@@ -26,7 +27,7 @@ from tests.dcrf_app import consumers as dcrf_consumers
 from tests.dcrf_app.models import Book
 
 from .legacy_traffic import dcrf_known_gaps, dcrf_traffic, record, rfc_traffic, seed
-from .migration_helpers import DCRF_CONSUMERS, import_package
+from .migration_helpers import DCRF_CONSUMERS, import_package, migrate
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +189,39 @@ def test_the_command_says_what_it_cannot_replay(seeded: Path, tmp_path: Path) ->
     messages.write_text("not json\n")
     with pytest.raises(CommandError, match="not a JSON object"):
         call_command("gql_channels_compare", old=old, new=new, messages=str(messages), stdout=StringIO())
+
+
+class GuardedArticleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Article
+        fields = "__all__"
+
+
+class GuardedList(generics.ListCreateAPIActionHandler):
+    """The rfc contract's 403 row, which benchmarks/drf_app.py (no permission classes) never answers.
+
+    rest_framework_channels' own class: DRF's, wrapped by it, saw every client as anonymous (a to-do says so).
+    """
+
+    serializer_class = GuardedArticleSerializer
+    queryset = Article.objects.all()
+    pagination_class = ArticlePagination
+    permission_classes = [IsAuthenticated]
+
+
+class GuardedConsumer(AsyncAPIConsumer):
+    routepatterns = [path("articles/", GuardedList.as_aaah())]
+
+
+def test_permission_rows_of_the_rfc_contract(seeded: Path, tmp_path: Path) -> None:
+    migrate(tmp_path, "migrated_guarded", f"{__name__}.GuardedConsumer")
+    import_package(tmp_path, "migrated_guarded")
+    messages = tmp_path / "messages.jsonl"
+    frames = [{"action": "list", "route": "articles/"}, {"action": "create", "route": "articles/", "data": {"title": "t", "content": "c"}},
+              {"action": "create", "route": "articles/", "data": {}}]
+    messages.write_text("".join(json.dumps({"frame": f, "user": u}) + "\n" for f in frames for u in (None, "writer")))
+    output, error = compare(f"{__name__}.GuardedConsumer", "migrated_guarded.consumers.GuardedConsumer", messages)
+    assert error is None, output
+    assert table(output)[("articles/", "create")] == [4, 4, 0, 0] and table(output)[("articles/", "list")] == [2, 2, 0, 0]
+    assert output.count("You do not have permission") == 0  # agreed: no diff printed
+    assert "permission_classes=[IsAuthenticated]" in (tmp_path / "migrated_guarded" / "consumers.py").read_text()

@@ -269,6 +269,7 @@ def test_what_is_not_translated_is_listed_printed_and_the_code_still_builds(tmp_
         "TodoDcrfConsumer.author_activity is an observer",
         "TodoDcrfConsumer.rename: custom action `rename` becomes the stub mutation renameAuthor",
         f"permission {__name__}.HasAuthor",
+        "IsAuthenticatedOrReadOnly: rest_framework_channels 0.0.7 asked DRF's permission classes with a DRF Request",
     ]
     for todo in expected:
         assert todo in output, todo

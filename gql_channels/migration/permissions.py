@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .codegen import Module, assign, comment, dictionary, docstring, literal, wrap
-from .legacy import DCRF
+from .legacy import DCRF, RFC
 
 PERMISSIONS = "gql_channels.permissions"
 _SAME_NAMES = (
@@ -63,6 +63,8 @@ class PermissionWriter:
             return f"({text})" if nested and symbol else text
         if not isinstance(entry, type):
             return self._stub(entry, f"{entry!r} is not a class")
+        if library == RFC and _is_drf(entry):
+            self.todos.append(_ANONYMOUS_NOTE.format(name=entry.__qualname__))
         known = _KNOWN.get((entry.__module__, entry.__name__))
         if known is not None:
             if known in _MODEL_PERMISSIONS:
@@ -138,6 +140,20 @@ _MODEL_PERMISSIONS_NOTE = (
     "retrieve only a login (GET), and actions DRF's perms_map lacks (partial_update and destroy under "
     "rest_framework_channels, custom actions) were answered 405. Compare with users holding each permission."
 )
+
+
+_ANONYMOUS_NOTE = (
+    "{name}: rest_framework_channels 0.0.7 asked DRF's permission classes with a DRF Request it gave no "
+    "authenticators, whose user is always anonymous: {name} refused signed-in clients what it refuses "
+    "anonymous ones. The gql_channels class sees the connection's user; gql_channels_compare shows the "
+    "replies this changes (a signed-in client's writes, for instance)."
+)
+
+
+def _is_drf(cls: type) -> bool:
+    from rest_framework.permissions import BasePermission as DRFPermission
+
+    return issubclass(cls, DRFPermission)
 
 
 def _methods_note(library: str) -> str:
