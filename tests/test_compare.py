@@ -16,7 +16,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import path, re_path
+from djangochannelsrestframework.generics import GenericAsyncAPIConsumer
+from djangochannelsrestframework.mixins import RetrieveModelMixin
 from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated as DRFIsAuthenticated
 from rest_framework_channels import generics
 from rest_framework_channels.consumers import AsyncAPIConsumer
 from rest_framework_channels.permissions import IsAuthenticated
@@ -24,7 +27,8 @@ from rest_framework_channels.permissions import IsAuthenticated
 from benchmarks.drf_app import ArticlePagination, DrfConsumer
 from example_project.demo.models import Article
 from tests.dcrf_app import consumers as dcrf_consumers
-from tests.dcrf_app.models import Book
+from tests.dcrf_app.models import Book, Tag
+from tests.dcrf_app.serializers import TagSerializer
 
 from .legacy_traffic import dcrf_known_gaps, dcrf_traffic, record, rfc_traffic, seed
 from .migration_helpers import DCRF_CONSUMERS, import_package, migrate
@@ -225,3 +229,22 @@ def test_permission_rows_of_the_rfc_contract(seeded: Path, tmp_path: Path) -> No
     assert table(output)[("articles/", "create")] == [4, 4, 0, 0] and table(output)[("articles/", "list")] == [2, 2, 0, 0]
     assert output.count("You do not have permission") == 0  # agreed: no diff printed
     assert "permission_classes=[IsAuthenticated]" in (tmp_path / "migrated_guarded" / "consumers.py").read_text()
+
+
+class PrivateTags(RetrieveModelMixin, GenericAsyncAPIConsumer):
+    """DRF's IsAuthenticated under DCRF: also asked at the handshake, which it refused to anonymous clients."""
+
+    queryset = Tag.objects.all()
+    serializer_class = TagSerializer
+    permission_classes = [DRFIsAuthenticated]
+
+
+def test_a_refused_handshake_is_a_difference_not_a_death(seeded: Path, tmp_path: Path) -> None:
+    migrate(tmp_path, "migrated_private", f"{__name__}.PrivateTags")
+    import_package(tmp_path, "migrated_private")
+    messages = tmp_path / "messages.jsonl"
+    frame = {"action": "retrieve", "pk": "news", "request_id": 1}
+    messages.write_text("".join(json.dumps({"frame": frame, "user": user}) + "\n" for user in (None, "writer")))
+    output, error = compare(f"{__name__}.PrivateTags", "migrated_private.consumers.PrivateTags", messages)
+    assert error is not None and "1 of 2 messages" in str(error)
+    assert "<the handshake was refused>" in output and "line 1 (user anonymous)" in output

@@ -236,7 +236,7 @@ class TodoDcrfConsumer(UpdateModelMixin, ListModelMixin, GenericAsyncAPIConsumer
 
     serializer_class = dcrf_serializers.AuthorSerializer
     queryset = dcrf_models.Author.objects.all()
-    permission_classes = [HasAuthor]
+    permission_classes = [HasAuthor, drf_permissions.IsAuthenticated]
 
     @model_observer(dcrf_models.Author)
     async def author_activity(self, message, observer=None, **kwargs):
@@ -270,6 +270,7 @@ def test_what_is_not_translated_is_listed_printed_and_the_code_still_builds(tmp_
         "TodoDcrfConsumer.rename: custom action `rename` becomes the stub mutation renameAuthor",
         f"permission {__name__}.HasAuthor",
         "IsAuthenticatedOrReadOnly: rest_framework_channels 0.0.7 asked DRF's permission classes with a DRF Request",
+        "IsAuthenticated: djangochannelsrestframework also asked DRF's permission classes at the handshake",
     ]
     for todo in expected:
         assert todo in output, todo

@@ -171,7 +171,8 @@ def _single(outcome: Outcome) -> dict[str, Any] | None:
 
 
 def _died(outcome: Outcome) -> bool:
-    return outcome.closed and not outcome.replies
+    """The connection ended without a reply: the old library died on the frame (not a refused handshake)."""
+    return outcome.closed and not outcome.replies and not outcome.refused
 
 
 #: gql_channels echoes ``request_id`` (``legacy-protocol.md`` 1); rest_framework_channels dropped it.
@@ -186,7 +187,7 @@ def _without_echo(old: Outcome, new: Outcome) -> tuple[Outcome, bool]:
         if isinstance(new_reply, dict) and isinstance(old_reply, dict) and "request_id" in new_reply and "request_id" not in old_reply:
             replies[i] = {k: v for k, v in new_reply.items() if k != "request_id"}
             echoed = True
-    return Outcome(tuple(replies), new.closed, new.crash, new.hung), echoed
+    return Outcome(tuple(replies), new.closed, new.crash, new.hung, new.refused), echoed
 
 
 def _judge_rfc(message: Recorded, old: Outcome, new: Outcome, old_consumer: type) -> str | None:
@@ -347,7 +348,9 @@ def _diff(old: Side, new: Side, message: Recorded, old_outcome: Outcome, new_out
 def _pretty(outcome: Outcome) -> str:
     """The replies as pretty JSON, keys in the order sent, then how the connection ended if it did."""
     frames: list[Any] = list(outcome.replies)
-    if outcome.crash:
+    if outcome.refused:
+        frames.append("<the handshake was refused>")
+    elif outcome.crash:
         frames.append(f"<the consumer died: {outcome.crash}>")
     elif outcome.closed:
         frames.append("<the connection was closed>")

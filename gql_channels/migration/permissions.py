@@ -65,6 +65,8 @@ class PermissionWriter:
             return self._stub(entry, f"{entry!r} is not a class")
         if library == RFC and _is_drf(entry):
             self.todos.append(_ANONYMOUS_NOTE.format(name=entry.__qualname__))
+        if library == DCRF and _is_drf(entry) and entry.__name__ not in _ANONYMOUS_HEAD:
+            self.todos.append(_HANDSHAKE_NOTE.format(name=entry.__qualname__))
         known = _KNOWN.get((entry.__module__, entry.__name__))
         if known is not None:
             if known in _MODEL_PERMISSIONS:
@@ -147,6 +149,15 @@ _ANONYMOUS_NOTE = (
     "authenticators, whose user is always anonymous: {name} refused signed-in clients what it refuses "
     "anonymous ones. The gql_channels class sees the connection's user; gql_channels_compare shows the "
     "replies this changes (a signed-in client's writes, for instance)."
+)
+
+
+#: DRF classes that let an anonymous HEAD through: they never refused a DCRF handshake.
+_ANONYMOUS_HEAD = frozenset({"AllowAny", "IsAuthenticatedOrReadOnly", "DjangoModelPermissionsOrAnonReadOnly"})
+_HANDSHAKE_NOTE = (
+    "{name}: djangochannelsrestframework also asked DRF's permission classes at the handshake (as a HEAD "
+    "request), so a class refusing it refused the connection; gql_channels' class accepts the handshake and "
+    "answers each message (403). Write a can_connect(scope) if connections must be refused."
 )
 
 

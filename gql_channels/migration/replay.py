@@ -65,6 +65,8 @@ class Outcome:
     crash: str | None = None
     #: No reply within ``HUNG`` seconds.
     hung: bool = False
+    #: The handshake was refused (``can_connect``): the frame was never sent.
+    refused: bool = False
 
 
 def read_messages(path: str | Path) -> list[Recorded]:
@@ -192,7 +194,7 @@ async def replay(app: Any, frame: str | bytes, user: Any, more: Callable[[Any], 
     try:
         await communicator.send_input({"type": "websocket.connect"})
         if (await _next_output(communicator))["type"] != "websocket.accept":
-            return Outcome((), closed=True)
+            return Outcome((), closed=True, refused=True)
         key = "bytes" if isinstance(frame, bytes) else "text"
         await communicator.send_input({"type": "websocket.receive", key: frame})
         while outcome is None:
