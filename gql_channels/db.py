@@ -18,7 +18,6 @@ import threading
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from asgiref.sync import SyncToAsync
@@ -37,26 +36,32 @@ DEFAULT_THREADS = 8
 
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
-_shared: ContextVar[bool] = ContextVar("gql_channels_shared_thread", default=False)
+#: How many ``shared_thread()`` blocks are open: the whole process obeys while one is.
+_shared = 0
 
 
 @contextmanager
 def shared_thread() -> Iterator[None]:
-    """Run the database work started in this context on Channels' shared thread.
+    """While it lasts, the process runs legacy database work on Channels' shared thread.
 
-    Under ``async_to_sync`` that is the calling thread, on its connections: where a caller's own
-    transaction must cover the work (``gql_channels_translate``'s dry run rolls it back).
+    Under ``async_to_sync`` that is the calling thread, on its connections: where a command's own
+    transaction must cover every consumer's work (``gql_channels_translate``'s dry run,
+    ``gql_channels_compare``'s savepoints). Process-wide, like the settings such commands override: the
+    work may run in tasks and threads that a context variable does not follow.
     """
-    token = _shared.set(True)
+    global _shared
+    with _pools_lock:
+        _shared += 1
     try:
         yield
     finally:
-        _shared.reset(token)
+        with _pools_lock:
+            _shared -= 1
 
 
 def database_threads(using: str = DEFAULT_DB_ALIAS) -> int:
     """How many threads run database work for ``using``: 0 is Channels' one shared thread."""
-    if _shared.get():
+    if _shared:
         return 0
     configured = gql_channels_settings()["DATABASE_THREADS"]
     if configured is not None:

@@ -53,6 +53,8 @@ class Dialect:
     unsubscribe_missing_is_error: ClassVar[bool] = True
     #: Whether ``subscribe`` needs a ``request_id`` (events are told apart by it).
     subscription_needs_request_id: ClassVar[bool] = False
+    #: Whether a message names its object's key itself (DCRF's ``pk``) rather than in the route.
+    keys_in_message: ClassVar[bool] = False
 
     def parse(self, text_data: str | None, bytes_data: bytes | None = None, *, max_depth: int | None = None) -> LegacyRequest:
         """One frame as a ``LegacyRequest``; never raises (a bad frame carries its ``problem``)."""
@@ -162,6 +164,7 @@ class DjangoChannelsRestFramework(Dialect):
     name = "djangochannelsrestframework"
     unsubscribe_missing_is_error = False
     subscription_needs_request_id = True
+    keys_in_message = True
 
     def parse(self, text_data: str | None, bytes_data: bytes | None = None, *, max_depth: int | None = None) -> LegacyRequest:
         try:

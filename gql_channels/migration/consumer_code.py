@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from django.utils.module_loading import import_string
 
-from .codegen import Module, assign, call, comment, docstring, literal, sequence, string, wrap
+from .codegen import (
+    Module,
+    assign,
+    call,
+    comment,
+    docstring,
+    literal,
+    sequence,
+    string,
+    wrap,
+)
 from .permissions import PermissionWriter
 from .plan import PAGINATION_ATTRIBUTES, MigrationPlan, ResourcePlan
 

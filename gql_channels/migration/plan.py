@@ -14,7 +14,14 @@ from typing import Any
 from strawberry.utils.str_converters import to_camel_case
 
 from .codegen import snake_case
-from .legacy import DCRF, ConsumerSpec, CustomAction, HandlerSpec, RouteSpec, read_consumer
+from .legacy import (
+    DCRF,
+    ConsumerSpec,
+    CustomAction,
+    HandlerSpec,
+    RouteSpec,
+    read_consumer,
+)
 from .serializers import NotTranslatable, TypeSpec, inspect_serializer
 
 #: The old libraries' pagination classes; gql_channels has one of each name (``gql_channels.pagination``).

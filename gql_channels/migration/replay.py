@@ -37,6 +37,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from gql_channels import usage
+from gql_channels.db import shared_thread
 from gql_channels.management.commands.gql_channels_translate import _connections_kept
 
 #: How long a consumer may take to answer before it counts as hung: far above any real reply.
@@ -117,6 +118,8 @@ class Replayer:
         stack = self._stack
         stack.enter_context(usage.not_recorded())
         stack.enter_context(_connections_kept())
+        # Both consumers' database work on this thread, inside the savepoints (not in gql_channels' pool).
+        stack.enter_context(shared_thread())
         now = timezone.now()
         stack.enter_context(mock.patch("django.utils.timezone.now", lambda: now))
         stack.enter_context(override_settings(CHANNEL_LAYERS=_REPLAY_LAYER))
