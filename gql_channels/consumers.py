@@ -31,7 +31,7 @@ from .operations import RESULT
 from .permissions import AllowAny, PermissionClass, check_connect, check_permissions
 from .protocol import MISSING, LegacyRequest, encode_reply
 from .resources import Resource
-from .routing import RouteMatch, RouteTable
+from .routing import RouteEntry, RouteMatch, RouteTable, ends_with_capture
 from .settings import gql_channels_settings
 
 logger = logging.getLogger("gql_channels")
@@ -41,18 +41,36 @@ BROADCAST_TYPE = "gql_channels.broadcast"
 
 
 class CompiledRoutes:
-    """A route table whose resources are bound to one schema (documents built and validated)."""
+    """A route table whose resources are bound to one schema (documents built and validated).
+
+    A route capturing one key that is not its resource's ``lookup_url_kwarg`` and ends with it
+    (``products/(?P<uuid>[-\\w]+)/$`` for a resource looking objects up by ``pk``) serves the detail
+    actions with that capture as the lookup. Any other route capturing keys but not the lookup
+    would serve ``list`` there, ignoring them: refused when the class is built.
+    """
 
     def __init__(self, routepatterns: Sequence[URLPattern | URLResolver], schema: Any) -> None:
         deny_instead_of_failing_silently()
-        self.table = RouteTable(routepatterns)
-        self.bindings: dict[int, BoundResource] = {}
-        for entry in self.table.entries():
+        lookups: dict[str, tuple[str, str]] = {}
+        #: Whether each resource is served on a collection route (only then does ``list`` need planning).
+        collection: dict[int, bool] = {}
+        for entry in RouteTable(routepatterns).entries():
             resource = entry.resource
             if not isinstance(resource, Resource):
                 raise ImproperlyConfigured(f"Route {entry.route!r} must point at a Resource, not {resource!r}.")
+            detail = resource.lookup_url_kwarg in entry.captures
+            if entry.captures and not detail:
+                capture = _lookup_capture(entry, resource, schema)
+                if capture is not None:
+                    lookups[entry.route] = (capture, resource.lookup_url_kwarg)
+                    detail = True
+            collection[id(resource)] = collection.get(id(resource), False) or not detail
+        self.table = RouteTable(routepatterns, lookups)
+        self.bindings: dict[int, BoundResource] = {}
+        for entry in self.table.entries():
+            resource = entry.resource
             if id(resource) not in self.bindings:
-                self.bindings[id(resource)] = resource.bind(schema)
+                self.bindings[id(resource)] = resource.bind(schema, collection=collection[id(resource)])
             if not self.bindings[id(resource)].actions_for(entry.captures):
                 raise ImproperlyConfigured(
                     f"{resource!r} serves no action on route {entry.route!r}: list and create "
@@ -62,6 +80,24 @@ class CompiledRoutes:
 
     def binding(self, resource: Any) -> BoundResource:
         return self.bindings[id(resource)]
+
+
+def _lookup_capture(entry: RouteEntry, resource: Resource, schema: Any) -> str | None:
+    """The capture serving as ``entry``'s lookup, ``None`` for a route of custom actions only; else refused."""
+    names = resource.action_names(schema)
+    detail = any(names[action] for action in ("retrieve", "update", "destroy")) or resource.subscription_names[True]
+    captures = sorted(entry.captures)
+    if detail and len(captures) == 1 and ends_with_capture(entry, captures[0]):
+        return captures[0]
+    if not (detail or names["list"] or names["create"]):
+        return None
+    lookup = resource.lookup_url_kwarg
+    raise ImproperlyConfigured(
+        f"Route {entry.route!r} captures {', '.join(f'`{c}`' for c in captures)}, but {resource!r} finds its "
+        f"objects by `{lookup}` (lookup_url_kwarg): its list would ignore the capture and its detail actions "
+        f"would not be served there. Capture the key as `{lookup}` (`(?P<{lookup}>...)`, `<str:{lookup}>`), "
+        f"or pass Resource(..., lookup_url_kwarg={captures[-1]!r})."
+    )
 
 
 class ActionConsumer(ChannelsWSConsumer):

@@ -24,7 +24,7 @@ from strawberry.types.graphql import OperationType
 
 from .execution import LegacyContext, execute_sync
 from .groups import group_safe
-from .operations import RESULT, build_shape, plan_retrieve
+from .operations import RESULT, build_shape, lookup_names, plan_retrieve
 
 if TYPE_CHECKING:
     from strawberry import Schema
@@ -82,7 +82,8 @@ class ModelEvents:
             raise ValueError(f"`{type_name}` is not a strawberry-django type: it has no model to watch.")
         self.model: type[models.Model] = self.shape.model
         field_name = retrieve or self._retrieve_field(gql_type)
-        lookup = "pk" if "pk" in schema._schema.query_type.fields[field_name].args else "id"
+        arguments = schema._schema.query_type.fields[field_name].args
+        lookup = next(name for name in (*lookup_names(self.model), next(iter(arguments), "pk")) if name in arguments)
         self.render_operation = plan_retrieve(schema, field_name, lookup, self.shape)
         #: The model's own many-to-many fields, by their through model (the signals' sender).
         self._many_to_many: dict[type[models.Model], models.ManyToManyField] = {}
@@ -90,7 +91,7 @@ class ModelEvents:
     def _retrieve_field(self, gql_type: Any) -> str:
         for name, field_ in self.schema._schema.query_type.fields.items():
             returned = getattr(field_.type, "of_type", field_.type)
-            if returned is gql_type and ({"pk"} & field_.args.keys() or {"id"} & field_.args.keys()):
+            if returned is gql_type and set(lookup_names(self.model)) & field_.args.keys():
                 return name
         raise ValueError(f"No Query field returns one `{gql_type.name}` by pk: pass retrieve=.")
 

@@ -282,6 +282,15 @@ def _model_field(model: type[models.Model] | None, names: Iterable[str]) -> mode
     return None
 
 
+def _drf_required(field: models.Field) -> bool:
+    """``ModelSerializer``'s rule: a field is required unless it has a default, may be blank or null.
+
+    A partial input type (every field optional in GraphQL) serving ``update`` without a ``create``
+    to say which fields a full write needs still requires these, as DRF did.
+    """
+    return not (field.has_default() or field.blank or field.null)
+
+
 @dataclass(frozen=True, slots=True)
 class _Field:
     legacy_name: str
@@ -328,6 +337,8 @@ class InputShape:
             related = model_field.related_model if model_field is not None and model_field.is_relation else None
             fields.append(_Field(legacy, graphql_name, _coercer(input_field.type, model_field), related))
             if isinstance(input_field.type, GraphQLNonNull) and input_field.default_value is Undefined:
+                defaults_required.add(legacy)
+            elif model_field is not None and _drf_required(model_field):
                 defaults_required.add(legacy)
         needed = defaults_required if required is None else set(required)
         unknown = sorted(needed - {field.legacy_name for field in fields})

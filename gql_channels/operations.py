@@ -67,6 +67,18 @@ def _int_or_none(value: Any) -> Any:
     return None if value is None else int(value)
 
 
+def model_of(schema: Schema, item: GraphQLObjectType) -> type[models.Model] | None:
+    """The Django model behind a strawberry-django type, if it is one."""
+    definition = schema.get_type_by_name(item.name)
+    django_definition = get_django_definition(definition.origin) if definition is not None else None
+    return django_definition.model if django_definition is not None else None
+
+
+def lookup_names(model: type[models.Model] | None) -> tuple[str, ...]:
+    """The argument names a field may take an object's key by: ``pk``, ``id``, the model's pk name."""
+    return ("pk", "id") if model is None else tuple(dict.fromkeys(("pk", "id", model._meta.pk.name)))
+
+
 def is_global_id(strawberry_field: Any) -> bool:
     """A Relay ``GlobalID`` field: legacy clients get the primary key inside it."""
     type_ = getattr(strawberry_field, "type", None)

@@ -16,6 +16,7 @@ from string import Formatter
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.urls import URLPattern, path
 from django.utils.module_loading import import_string
 from graphql import (
@@ -38,6 +39,8 @@ from .operations import (
     Operation,
     build_shape,
     is_global_id,
+    lookup_names,
+    model_of,
     plan_custom,
     plan_list,
     plan_mutation,
@@ -95,11 +98,11 @@ def _list_field(schema: Schema, name: str, field_: GraphQLField) -> ListField | 
     return None
 
 
-def _lookup_argument(field_: GraphQLField, item: GraphQLObjectType) -> str | None:
-    """The ``pk``/``id`` argument of a single-object field returning ``item``."""
+def _lookup_argument(schema: Schema, field_: GraphQLField, item: GraphQLObjectType) -> str | None:
+    """The ``pk``/``id`` (or model pk name) argument of a single-object field returning ``item``."""
     if _unwrap(field_.type) is not item:
         return None
-    for name in ("pk", "id"):
+    for name in lookup_names(model_of(schema, item)):
         if name in field_.args:
             others = [a for n, a in field_.args.items() if n != name]
             if all(not isinstance(a.type, GraphQLNonNull) or a.default_value is not None for a in others):
@@ -116,9 +119,21 @@ def _mutation_item(field_: GraphQLField) -> GraphQLObjectType | None:
     return named if isinstance(named, GraphQLObjectType) else None
 
 
-def _key_field(input_type: GraphQLInputObjectType) -> str | None:
-    """The input field carrying the primary key of the object to change or delete."""
-    return next((name for name in ("id", "pk") if name in input_type.fields), None)
+def _key_field(input_type: GraphQLInputObjectType, mutation: GraphQLField, model: type[models.Model] | None) -> str | None:
+    """The input field carrying the primary key of the object to change or delete.
+
+    strawberry-django's ``key_attr`` first (``mutations.update(ProductPartial, key_attr="uuid")``),
+    then the model's own pk name, then ``id``/``pk``, as strawberry-django's ``get_pk`` reads them.
+    """
+    definition = mutation.extensions.get("strawberry-definition")
+    key_attr = getattr(definition, "key_attr", None)
+    pk_name = model._meta.pk.name if model is not None else None
+    candidates = [name for name in (key_attr, pk_name, "id", "pk") if name]
+    by_python_name = {
+        getattr(field.extensions.get("strawberry-definition"), "python_name", None) or name: name
+        for name, field in input_type.fields.items()
+    }
+    return next((by_python_name[name] for name in candidates if name in by_python_name), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,13 +238,21 @@ class Resource:
         named = {k: v for k, v in self.field_names.items() if v}
         return f"Resource({self.type_name or named})"
 
-    def bind(self, schema: Schema) -> BoundResource:
-        """Resolve the fields on ``schema`` and generate the operations, or raise ``ImproperlyConfigured``."""
-        names = self._discover(schema) if self.type_name else dict(self.field_names)
+    def action_names(self, schema: Schema) -> dict[str, str | None]:
+        """The root field serving each standard action: as given, or discovered (``for_type``)."""
+        return self._discover(schema) if self.type_name else dict(self.field_names)
+
+    def bind(self, schema: Schema, *, collection: bool = True) -> BoundResource:
+        """Resolve the fields on ``schema`` and generate the operations, or raise ``ImproperlyConfigured``.
+
+        ``collection=False``: the resource is mounted on detail routes only, where ``list`` is never
+        served: its list field is neither planned nor asked for a pagination class.
+        """
+        names = self.action_names(schema)
         operations: dict[str, Operation] = {}
         pagination = None
         query_fields = schema._schema.query_type.fields
-        if names["list"]:
+        if names["list"] and collection:
             field_ = query_fields.get(names["list"])
             listing = _list_field(schema, names["list"], field_) if field_ else None
             if listing is None:
@@ -247,7 +270,7 @@ class Resource:
         if names["retrieve"]:
             single = query_fields.get(names["retrieve"])
             item = get_named_type(single.type) if single else None
-            lookup = _lookup_argument(single, item) if isinstance(item, GraphQLObjectType) else None
+            lookup = _lookup_argument(schema, single, item) if isinstance(item, GraphQLObjectType) else None
             if lookup is None:
                 raise ImproperlyConfigured(
                     f"{self!r}: retrieve={names['retrieve']!r} is not a Query field returning one "
@@ -259,7 +282,8 @@ class Resource:
             if name in operations or name in SUBSCRIPTION_ACTIONS:
                 raise ImproperlyConfigured(f"{self!r}: custom action {name!r} shadows a standard action.")
             operations[name] = plan_custom(schema, name, action.document, status=action.status, fields=self.fields)
-        subscriptions = self._plan_subscriptions(schema)
+        model = next((op.shape.model for op in operations.values() if op.shape and op.shape.model), None)
+        subscriptions = self._plan_subscriptions(schema, model)
         if not operations and not subscriptions:
             raise ImproperlyConfigured(f"{self!r} serves no action.")
         if self.stream and not isinstance(pagination, WebsocketLimitOffsetPagination):
@@ -269,7 +293,7 @@ class Resource:
             )
         return BoundResource(self, schema, operations, pagination, subscriptions)
 
-    def _plan_subscriptions(self, schema: Schema) -> dict[bool, Operation]:
+    def _plan_subscriptions(self, schema: Schema, model: type[models.Model] | None) -> dict[bool, Operation]:
         """``subscribe`` on a detail route (one object by pk) and on a collection route (filtered)."""
         fields = schema._schema.subscription_type.fields if schema._schema.subscription_type else {}
         planned: dict[bool, Operation] = {}
@@ -277,11 +301,12 @@ class Resource:
             if not name:
                 continue
             field_ = fields.get(name)
-            lookup = next((a for a in ("pk", "id") if field_ and a in field_.args), None)
+            keys = lookup_names(model)
+            lookup = next((a for a in keys if field_ and a in field_.args), None)
             if field_ is None or (detail and lookup is None):
                 raise ImproperlyConfigured(
                     f"{self!r}: {'subscribe' if detail else 'subscribe_list'}={name!r} is not a Subscription "
-                    f"field{' with a `pk` or `id` argument' if detail else ''}."
+                    f"field{' with a ' + '/'.join(f'`{k}`' for k in keys) + ' argument' if detail else ''}."
                 )
             filters = None if detail else FilterShape.build(
                 schema, field_, ordering_param=self.ordering_param, regex=self.regex_lookups
@@ -319,12 +344,14 @@ class Resource:
             if not names[action]:
                 continue
             argument, input_type, item = self._mutation(schema, action, names[action])
-            key = _key_field(input_type)
-            if key is None:
-                raise ImproperlyConfigured(
-                    f"{self!r}: {action}={names[action]!r} takes `{input_type.name}`, which has no `id`/`pk` field."
-                )
             shape = build_shape(schema, item, self.fields)
+            key = _key_field(input_type, schema._schema.mutation_type.fields[names[action]], shape.model)
+            if key is None:
+                pk_name = f"`{shape.model._meta.pk.name}`/" if shape.model else ""
+                raise ImproperlyConfigured(
+                    f"{self!r}: {action}={names[action]!r} takes `{input_type.name}`, which has no "
+                    f"{pk_name}`id`/`pk` field (nor the mutation's key_attr) to carry the route's key."
+                )
             inputs = InputShape.build(schema, input_type, model=shape.model, required=required) if action == "update" else None
             global_id = is_global_id(input_type.fields[key].extensions.get("strawberry-definition"))
             operations[action] = plan_mutation(
@@ -383,7 +410,7 @@ class Resource:
             ]
             names["list"] = min(lists)[1] if lists else None
         if not names["retrieve"]:
-            names["retrieve"] = next((n for n, f in query_fields.items() if _lookup_argument(f, item)), None)
+            names["retrieve"] = next((n for n, f in query_fields.items() if _lookup_argument(schema, f, item)), None)
         mutation_fields = schema._schema.mutation_type.fields if schema._schema.mutation_type else {}
         for action, prefix in _MUTATION_PREFIXES.items():
             if not names[action]:
@@ -423,6 +450,6 @@ def routes_from_schema(
         )
         kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
         routes.append(path(f"{kebab}/", resource))
-        if any(_lookup_argument(f, listing.item) for f in schema._schema.query_type.fields.values()):
+        if any(_lookup_argument(schema, f, listing.item) for f in schema._schema.query_type.fields.values()):
             routes.append(path(f"{kebab}/<str:{resource.lookup_url_kwarg}>/", resource))
     return routes

@@ -7,7 +7,8 @@ works), the query string is parsed once, and a ``#fragment`` is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import dataclasses
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -39,10 +40,18 @@ def split_route(route: str) -> tuple[str, str]:
 
 
 class RouteTable:
-    """A ``routepatterns`` list, resolvable like a URLconf."""
+    """A ``routepatterns`` list, resolvable like a URLconf.
 
-    def __init__(self, routepatterns: Sequence[URLPattern | URLResolver]) -> None:
+    ``lookups`` maps a route (as ``RouteEntry.route`` writes it) whose only capture is not its
+    resource's ``lookup_url_kwarg`` to ``(capture, lookup_url_kwarg)``: ``products/<uuid>/`` then
+    matches with ``uuid`` also given as ``pk``, so its resource serves the detail actions there.
+    """
+
+    def __init__(
+        self, routepatterns: Sequence[URLPattern | URLResolver], lookups: Mapping[str, tuple[str, str]] | None = None
+    ) -> None:
         self.routepatterns = list(routepatterns)
+        self.lookups = dict(lookups or {})
         self._resolver = URLResolver(RegexPattern(r"^"), self.routepatterns)
 
     def resolve(self, route: str) -> RouteMatch | None:
@@ -52,33 +61,46 @@ class RouteTable:
             match = self._resolver.resolve(path)
         except Resolver404:
             return None
+        kwargs = match.kwargs
+        if match.route in self.lookups:
+            capture, lookup = self.lookups[match.route]
+            kwargs = {**kwargs, lookup: kwargs[capture]}
         return RouteMatch(
             resource=match.func,
             pattern=match.route,
             path=path,
-            kwargs=match.kwargs,
+            kwargs=kwargs,
             query_params=parse_qs(query),
         )
 
     def reverse(self, resource: Any, **kwargs: Any) -> str | None:
         """The route of ``resource`` for ``kwargs`` (an object's detail route, for pushed events)."""
-        for entry in self.entries():
-            if entry.resource is not resource or entry.captures != set(kwargs):
+        for entry in _entries(self.routepatterns, "", frozenset()):
+            values = dict(kwargs)
+            if entry.route in self.lookups:  # the route's own capture, not the lookup it is served as
+                capture, lookup = self.lookups[entry.route]
+                values = {capture: values.pop(lookup), **values} if lookup in values else values
+            if entry.resource is not resource or entry.captures != set(values):
                 continue
             for template, params in normalize(entry.regex):
-                if set(params) == set(kwargs):
-                    values = {
-                        k: entry.converters[k].to_url(v) if k in entry.converters else str(v) for k, v in kwargs.items()
+                if set(params) == set(values):
+                    route = template % {
+                        k: entry.converters[k].to_url(v) if k in entry.converters else str(v) for k, v in values.items()
                     }
-                    route = template % values
                     match = self.resolve(route)
                     if match is not None and match.resource is resource:
                         return route
         return None
 
     def entries(self) -> list[RouteEntry]:
-        """Every pattern in the table, ``include()``d ones too, in declaration order."""
-        return list(_entries(self.routepatterns, "", frozenset()))
+        """Every pattern in the table, ``include()``d ones too, in declaration order (a route in
+        ``lookups`` captures its lookup too)."""
+        entries = _entries(self.routepatterns, "", frozenset())
+        return [
+            dataclasses.replace(entry, captures=entry.captures | {self.lookups[entry.route][1]})
+            if entry.route in self.lookups else entry
+            for entry in entries
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +113,12 @@ class RouteEntry:
     #: The regex of the whole route (include() prefixes joined), to build routes back from kwargs.
     regex: str
     converters: dict[str, Any]
+
+
+def ends_with_capture(entry: RouteEntry, capture: str) -> bool:
+    """Whether ``capture`` is the route's last part (``products/<uuid>/``): a detail route's key,
+    not a parent's (``shops/<shop>/products/``)."""
+    return any(template.rstrip("/").endswith(f"%({capture})s") for template, _ in normalize(entry.regex))
 
 
 def _captures(pattern: Any) -> frozenset[str]:
