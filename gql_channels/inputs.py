@@ -7,13 +7,9 @@ same payloads must pass, and the same ones fail with DRF's messages.
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
-from decimal import Decimal, DecimalException
-from enum import Enum
 from functools import partial as bind
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +17,6 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from graphql import (
-    GraphQLEnumType,
-    GraphQLError,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
@@ -31,9 +25,9 @@ from graphql import (
     Undefined,
     get_named_type,
 )
-from graphql.utilities import coerce_input_value
 from strawberry.utils.str_converters import to_camel_case
 
+from .coercion import INT_MAX, INT_MIN, INT_TAIL, Coercer, Invalid, accepts, field_coercer
 from .exceptions import ValidationError
 from .protocol import MISSING
 from .settings import gql_channels_settings
@@ -41,35 +35,7 @@ from .settings import gql_channels_settings
 if TYPE_CHECKING:
     from strawberry import Schema
 
-Coercer = Callable[[Any], Any]
-
-#: GraphQL ``Int`` is 32-bit: larger values are refused per field, not per operation.
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
-_MAX_STRING_LENGTH = 1000  # DRF's guard against huge numeric strings
-#: DRF and Django integer fields: "12.0" is an integer, "12.5" is not.
-INT_TAIL = re.compile(r"\.0*\s*$")
-_TRUE = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1}
-_FALSE = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0}
-_NULLS = {"null", "Null", "NULL", ""}
-_SCALAR_MESSAGES = {
-    "DateTime": "Datetime has wrong format. Use one of these formats instead: "
-    "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
-    "Date": "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
-    "Time": "Time has wrong format. Use one of these formats instead: hh:mm[:ss[.uuuuuu]].",
-    "UUID": "Must be a valid UUID.",
-}
-
-
-def accepts(type_: GraphQLInputType, value: Any) -> bool:
-    """Whether graphql-core would take ``value`` for ``type_`` (3.2 raises where 3.3 returns ``Undefined``)."""
-    try:
-        return coerce_input_value(value, type_) is not Undefined
-    except GraphQLError:
-        return False
-
-
-class _Invalid(Exception):
-    """One field's messages (``args``), raised by a coercer and collected by ``translate``."""
+__all__ = ["INT_MAX", "INT_MIN", "INT_TAIL", "InputShape", "InvalidInput", "accepts", "model_key", "too_many_keys"]
 
 
 class InvalidInput(ValidationError):
@@ -82,79 +48,6 @@ class InvalidInput(ValidationError):
     def __init__(self, detail: dict[str, list[str]], value: dict[str, Any]) -> None:
         super().__init__(detail)
         self.value = value
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, str) and len(value) > _MAX_STRING_LENGTH:
-        raise _Invalid("String value too large.")
-    try:
-        number = int(INT_TAIL.sub("", str(value)))
-    except ValueError:
-        raise _Invalid("A valid integer is required.") from None
-    # GraphQL Int is 32-bit: refuse here, in DRF's words, rather than fail the whole operation.
-    if number > INT_MAX:
-        raise _Invalid(f"Ensure this value is less than or equal to {INT_MAX}.")
-    if number < INT_MIN:
-        raise _Invalid(f"Ensure this value is greater than or equal to {INT_MIN}.")
-    return number
-
-
-def _float(value: Any) -> float:
-    if isinstance(value, str) and len(value) > _MAX_STRING_LENGTH:
-        raise _Invalid("String value too large.")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise _Invalid("A valid number is required.") from None
-    except OverflowError:
-        raise _Invalid("Integer value too large to convert to float") from None
-    if not math.isfinite(number):  # GraphQL Float cannot carry NaN or infinities
-        raise _Invalid("A valid number is required.")
-    return number
-
-
-def _decimal(value: Any) -> str:
-    text = str(value).strip()
-    if len(text) > _MAX_STRING_LENGTH:
-        raise _Invalid("String value too large.")
-    try:
-        number = Decimal(text)
-    except DecimalException:
-        raise _Invalid("A valid number is required.") from None
-    if not number.is_finite():
-        raise _Invalid("A valid number is required.")
-    return str(number)
-
-
-def _string(allow_blank: bool, max_length: int | None, value: Any) -> str:
-    """DRF's ``CharField``: trimmed, then every validator's message (length, null and surrogate characters)."""
-    if value == "" or str(value).strip() == "":
-        if not allow_blank:
-            raise _Invalid("This field may not be blank.")
-        return ""
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise _Invalid("Not a valid string.")
-    text = str(value).strip()
-    messages = [f"Ensure this field has no more than {max_length} characters."] if max_length and len(text) > max_length else []
-    if "\x00" in text:
-        messages.append("Null characters are not allowed.")
-    surrogate = next((ord(ch) for ch in text if 0xD800 <= ord(ch) <= 0xDFFF), None)
-    if surrogate is not None:
-        messages.append(f"Surrogate characters are not allowed: U+{surrogate:X}.")
-    if messages:
-        raise _Invalid(*messages)
-    return text
-
-
-def _boolean(allow_null: bool, value: Any) -> bool | None:
-    with suppress(TypeError):  # unhashable: a list or an object
-        if value in _TRUE:
-            return True
-        if value in _FALSE:
-            return False
-        if allow_null and value in _NULLS:
-            return None
-    raise _Invalid("Must be a valid boolean.")
 
 
 def model_key(field: models.Field, value: Any) -> str:
@@ -172,20 +65,20 @@ def _pk(key: models.Field | None, value: Any) -> str:
     """DRF ``PrimaryKeyRelatedField``: anything that could be a key, checked against the key's type."""
     wrong = f"Incorrect type. Expected pk value, received {type(value).__name__}."
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise _Invalid(wrong)
+        raise Invalid(wrong)
     if key is None:  # no model to say what a key is: a whole number or text, as GraphQL's ID
         if isinstance(value, float) and not value.is_integer():
-            raise _Invalid(wrong)
+            raise Invalid(wrong)
         return str(int(value) if isinstance(value, float) else value)
     # DRF looked the row up with the value as sent: an integer key reads 2.5 as 2, as Django's lookups do.
     try:
         python = key.to_python(value)
     except (DjangoValidationError, TypeError, ValueError):
-        raise _Invalid(wrong) from None
+        raise Invalid(wrong) from None
     try:
         key.run_validators(python)
     except DjangoValidationError:  # no row can have it
-        raise _Invalid(f'Invalid pk "{value}" - object does not exist.') from None
+        raise Invalid(f'Invalid pk "{value}" - object does not exist.') from None
     return str(python)
 
 
@@ -199,37 +92,21 @@ def _many(pk: Coercer, allow_empty: bool, value: Any) -> dict[str, list[str]]:
     """DRF's ``ManyRelatedField``; each key costs strawberry-django several queries, so they are
     capped and sent once each (``set()`` ignores repeats anyway)."""
     if not isinstance(value, list):
-        raise _Invalid(f'Expected a list of items but got type "{type(value).__name__}".')
+        raise Invalid(f'Expected a list of items but got type "{type(value).__name__}".')
     if not value and not allow_empty:
-        raise _Invalid("This list may not be empty.")
+        raise Invalid("This list may not be empty.")
     if (message := too_many_keys(value)) is not None:
-        raise _Invalid(message)
+        raise Invalid(message)
     if None in value:
-        raise _Invalid('Invalid pk "None" - object does not exist.')
+        raise Invalid('Invalid pk "None" - object does not exist.')
     return {"set": list(dict.fromkeys(pk(item) for item in value))}
-
-
-def _choice(enum_type: GraphQLEnumType, value: Any) -> str:
-    """Legacy clients sent the choice's value (matched as ``str`` like DRF); GraphQL wants its name."""
-    for name, enum_value in enum_type.values.items():
-        raw = enum_value.value.value if isinstance(enum_value.value, Enum) else enum_value.value
-        if isinstance(value, (str, int, float)) and str(value) in (str(raw), name):
-            return name
-    raise _Invalid(f'"{value}" is not a valid choice.')
-
-
-def _graphql(type_: GraphQLInputType, message: str, value: Any) -> Any:
-    """Types DRF had no field for here: let graphql-core judge, and send the legacy value as is."""
-    if not accepts(type_, value):
-        raise _Invalid(message)
-    return value
 
 
 def _nullable(inner: Coercer, allow_null: bool, null: Any, empty_is_null: bool, value: Any) -> Any:
     """DRF's null handling runs before a field's own coercion (relations also read "" as null)."""
     if value is None or (empty_is_null and value == ""):
         if not allow_null:
-            raise _Invalid("This field may not be null.")
+            raise Invalid("This field may not be null.")
         return null
     return inner(value)
 
@@ -256,21 +133,15 @@ def _coercer(type_: GraphQLInputType, model_field: models.Field | None) -> Coerc
     key = key if isinstance(key, models.Field) else None
     kind = _relation(base) if isinstance(base, GraphQLInputObjectType) else None
     null, empty_is_null = None, False
-    scalars: dict[str, Coercer] = {"Int": _int, "Float": _float, "Decimal": _decimal, "ID": bind(_pk, key)}
-    max_length = getattr(model_field, "max_length", None)
-    allow_blank = model_field is None or model_field.blank
-    scalars |= {"Boolean": bind(_boolean, allow_null), "String": bind(_string, allow_blank, max_length)}
-    if isinstance(base, GraphQLScalarType) and base.name in scalars:
-        inner = scalars[base.name]
-    elif isinstance(base, GraphQLEnumType):
-        inner = bind(_choice, base)
-    elif kind == "one":
+    if kind == "one":
         pk = bind(_pk, key)
         inner, null, empty_is_null = (lambda value: {"set": pk(value)}), {"set": None}, True
     elif kind == "many":
         inner = bind(_many, bind(_pk, key), model_field is None or model_field.blank)
+    elif isinstance(base, GraphQLScalarType) and base.name == "ID":
+        inner = bind(_pk, key)
     else:
-        inner = bind(_graphql, base, _SCALAR_MESSAGES.get(getattr(base, "name", ""), "Invalid value."))
+        inner = field_coercer(base, model_field if not getattr(model_field, "is_relation", False) else None, allow_null=allow_null)
     return bind(_nullable, inner, allow_null, null, empty_is_null)
 
 
@@ -365,7 +236,7 @@ class InputShape:
                 continue
             try:
                 value[field.graphql_name] = field.coerce(data[field.legacy_name])
-            except _Invalid as exc:
+            except Invalid as exc:
                 errors[field.legacy_name] = list(exc.args)
         if errors:
             raise InvalidInput(errors, value)

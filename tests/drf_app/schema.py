@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import datetime
-from typing import NewType
 
 import strawberry
 import strawberry_django
 from django.utils.dateparse import parse_duration
 from django.utils.duration import duration_iso_string
 from strawberry import auto
+from strawberry.schema.config import StrawberryConfig
 from strawberry_django.mutations import mutations
 from strawberry_django.pagination import OffsetPaginated
 
 from . import models
 
 #: strawberry-django has no scalar for DurationField: an ISO 8601 one, as such teams write.
-Duration = strawberry.scalar(
-    NewType("Duration", datetime.timedelta), serialize=duration_iso_string, parse_value=parse_duration
-)
+DURATION = strawberry.scalar(name="Duration", serialize=duration_iso_string, parse_value=parse_duration)
 
 
 @strawberry_django.type(models.Gadget)
@@ -48,7 +46,7 @@ class SampleType:
     created: auto
     day: auto
     clock: auto
-    span: Duration | None
+    span: datetime.timedelta | None
     token: auto
     payload: auto
     size: auto
@@ -98,7 +96,7 @@ class SampleInput:
     created: auto
     day: auto
     clock: auto
-    span: Duration | None = strawberry.UNSET
+    span: datetime.timedelta | None = strawberry.UNSET
     token: auto
     payload: auto
     size: auto
@@ -147,4 +145,6 @@ class Mutation:
     delete_sample: SampleType = mutations.delete(strawberry_django.NodeInput)
 
 
-schema = strawberry.Schema(query=Query, mutation=Mutation)
+schema = strawberry.Schema(
+    query=Query, mutation=Mutation, config=StrawberryConfig(scalar_map={datetime.timedelta: DURATION})
+)
