@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.utils import InterfaceError, OperationalError
 from graphql import GraphQLError, VariableDefinitionNode
 
+from .model_validation import drf_words
+
 logger = logging.getLogger("gql_channels")
 
 #: What Django raises when it cannot reach or talk to the database (a 503, not a 500).
@@ -142,7 +144,7 @@ def from_graphql_errors(errors: Sequence[GraphQLError], *, not_found: str) -> AP
         if isinstance(original, DjangoPermissionDenied):
             return PermissionDenied()
         if isinstance(original, DjangoValidationError):
-            return ValidationError(_validation_detail(original))
+            return ValidationError(_validation_detail(drf_words(original)))
         if isinstance(original, DatabaseUnavailable):
             logger.error("The database is unavailable to a legacy message", exc_info=original)
             return ServiceUnavailable()

@@ -22,6 +22,7 @@ from strawberry.types.graphql import OperationType
 from .exceptions import APIException, NotFound, ValidationError, from_graphql_errors, from_operation_info
 from .execution import NeedsEventLoop, execute, execute_sync, subscribe
 from .inputs import INT_MAX, InvalidInput, accepts, model_key
+from .model_validation import drf_nulls
 from .operations import OPERATION_INFO, RESULT, Operation, is_int_key
 from .pagination import BasePagination, CursorPage, CursorPagination, Page, WebsocketLimitOffsetPagination
 
@@ -253,7 +254,7 @@ class BoundResource:
         model = self.model
         if pk is not None and model is not None and not model._default_manager.filter(pk=pk).exists():
             raise NotFound(self.not_found_detail)
-        return operation.input.every_error(invalid)
+        return operation.input.every_error(invalid, instance=pk)
 
     async def write(self, operation: Operation, value: dict[str, Any], context: Any, *, pk: str | None = None) -> Any:
         """Run a mutation in one thread inside one transaction: any failure rolls it all back."""
@@ -275,7 +276,7 @@ class BoundResource:
     def _write_atomic(self, operation: Operation, variables: dict[str, Any], context: Any) -> Any:
         model = operation.shape.model if operation.shape else None
         using = router.db_for_write(model) if model else DEFAULT_DB_ALIAS
-        with transaction.atomic(using=using):
+        with transaction.atomic(using=using), drf_nulls():
             result = execute_sync(
                 self.schema, operation.source, operation.document, variables, context,
                 operation_type=operation.operation_type, plain=operation.plain_readers,

@@ -29,6 +29,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from .coercion import INT_MAX, INT_MIN, INT_TAIL, Coercer, Invalid, accepts, field_coercer
 from .exceptions import ValidationError
+from .model_validation import unique_message
 from .protocol import MISSING
 from .settings import gql_channels_settings
 
@@ -70,11 +71,14 @@ def _pk(key: models.Field | None, value: Any) -> str:
         if isinstance(value, float) and not value.is_integer():
             raise Invalid(wrong)
         return str(int(value) if isinstance(value, float) else value)
-    # DRF looked the row up with the value as sent: an integer key reads 2.5 as 2, as Django's lookups do.
+    # DRF looked the row up with the value as sent (``queryset.get(pk=value)``): an integer key reads 2.5
+    # as 2 and "abc" is the wrong type, as Django's lookups do; a UUID key's own message for "abc".
     try:
-        python = key.to_python(value)
-    except (DjangoValidationError, TypeError, ValueError):
+        python = key.get_prep_value(value)
+    except (TypeError, ValueError):
         raise Invalid(wrong) from None
+    except DjangoValidationError as error:
+        raise Invalid(*error.messages) from None
     try:
         key.run_validators(python)
     except DjangoValidationError:  # no row can have it
@@ -153,6 +157,18 @@ def _model_field(model: type[models.Model] | None, names: Iterable[str]) -> mode
     return None
 
 
+def _serializer_order(model: type[models.Model] | None, names: list[str]) -> tuple[str, ...]:
+    """``names`` in ``ModelSerializer(fields="__all__")`` 's order: pk, fields, forward relations, many-to-many."""
+    if model is None:
+        return tuple(names)
+    opts = model._meta
+    plain = [f.name for f in opts.concrete_fields if not f.is_relation]
+    forward = [f.name for f in opts.concrete_fields if f.is_relation]
+    ordered = [opts.pk.name, *plain, *forward, *(f.name for f in opts.many_to_many)]
+    known = [name for name in dict.fromkeys(ordered) if name in names]
+    return (*known, *(name for name in names if name not in known))
+
+
 def _drf_required(field: models.Field) -> bool:
     """``ModelSerializer``'s rule: a field is required unless it has a default, may be blank or null.
 
@@ -169,6 +185,8 @@ class _Field:
     coerce: Coercer
     #: The model a relation field's keys name (``{set: ...}`` inputs); ``None`` for other fields.
     related: type[models.Model] | None = None
+    #: The model field's name when its values are unique (DRF's ``UniqueValidator``).
+    unique: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +199,10 @@ class InputShape:
     required: frozenset[str]
     #: GraphQL field names (and camelCased model field names) to legacy names.
     legacy_names: dict[str, str]
+    #: The model whose fields these are, if any (uniqueness is checked against its rows).
+    model: type[models.Model] | None = None
+    #: Legacy names in the serializer's field order, the order every error is reported in.
+    order: tuple[str, ...] = ()
 
     @classmethod
     def build(
@@ -206,7 +228,8 @@ class InputShape:
             if legacy == "pk" or auto:
                 continue
             related = model_field.related_model if model_field is not None and model_field.is_relation else None
-            fields.append(_Field(legacy, graphql_name, _coercer(input_field.type, model_field), related))
+            unique = model_field.name if model_field is not None and model_field.unique and not related else None
+            fields.append(_Field(legacy, graphql_name, _coercer(input_field.type, model_field), related, unique))
             if isinstance(input_field.type, GraphQLNonNull) and input_field.default_value is Undefined:
                 defaults_required.add(legacy)
             elif model_field is not None and _drf_required(model_field):
@@ -218,7 +241,8 @@ class InputShape:
                 f"required={sorted(needed)!r}: `{input_type.name}` has no writable input field "
                 f"{', '.join(map(repr, unknown))} (unknown, or read-only like an auto primary key)."
             )
-        return cls(input_type.name, tuple(fields), frozenset(needed), legacy_names)
+        names = [field.legacy_name for field in fields]
+        return cls(input_type.name, tuple(fields), frozenset(needed), legacy_names, model, _serializer_order(model, names))
 
     def translate(self, data: Any, *, partial: bool) -> dict[str, Any]:
         """The GraphQL input value for ``data``, or a ``ValidationError`` listing every bad field."""
@@ -242,11 +266,32 @@ class InputShape:
             raise InvalidInput(errors, value)
         return value
 
-    def every_error(self, invalid: InvalidInput) -> dict[str, list[str]]:
-        """``invalid`` 's errors and the ``Invalid pk`` ones of the relations it took, in input-field order."""
-        found = {**invalid.detail, **self.missing_related(invalid.value)}
-        order = [field.legacy_name for field in self.fields]
-        return dict(sorted(found.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
+    def every_error(self, invalid: InvalidInput, *, instance: str | None = None) -> dict[str, list[str]]:
+        """``invalid`` 's errors, the ``Invalid pk`` ones of the relations it took and the uniqueness ones
+        of the values it took (other than object ``instance`` 's), in the serializer's field order."""
+        found = {**invalid.detail, **self.missing_related(invalid.value), **self.not_unique(invalid.value, instance)}
+        return dict(sorted(found.items(), key=lambda item: self.order.index(item[0]) if item[0] in self.order else len(self.order)))
+
+    def not_unique(self, value: dict[str, Any], instance: str | None = None) -> dict[str, list[str]]:
+        """DRF's ``UniqueValidator`` message for each unique field whose value another row holds.
+
+        Asked only when a write is refused anyway (one query per unique field sent): a good write's
+        uniqueness is ``full_clean`` 's to check, its message reworded (``model_validation``).
+        """
+        errors: dict[str, list[str]] = {}
+        for field in self.fields:
+            sent = value.get(field.graphql_name)
+            if field.unique is None or sent is None or self.model is None:
+                continue
+            rows = self.model._default_manager.filter(**{field.unique: sent})
+            try:
+                taken = (rows.exclude(pk=instance) if instance is not None else rows).exists()
+            except (ValueError, TypeError, OverflowError, DjangoValidationError):
+                continue
+            message = unique_message(self.model, field.unique)
+            if taken and message:
+                errors[field.legacy_name] = [message]
+        return errors
 
     def missing_related(self, value: dict[str, Any]) -> dict[str, list[str]]:
         """DRF's ``Invalid pk`` error for each relation in ``value`` naming a row that does not exist.

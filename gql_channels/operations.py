@@ -40,6 +40,8 @@ from strawberry.types.graphql import OperationType
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.utils.typing import get_django_definition
 
+from .rendering import renderer
+
 if TYPE_CHECKING:
     from strawberry import Schema
 
@@ -130,13 +132,17 @@ def _plain_reader(info: _FieldInfo, named: Any) -> Callable[..., Any] | None:
 
 @dataclass(frozen=True, slots=True)
 class ItemShape:
-    """How one object of a type is selected and rendered like ``ModelSerializer(fields="__all__")``."""
+    """How one object of a type is selected and rendered like ``ModelSerializer(fields="__all__")``.
+
+    ``converters`` turn GraphQL values into DRF's: keys to ints, relations to pks, and the field kinds
+    whose GraphQL scalar writes them otherwise (``rendering``: datetimes, decimals, durations, choices).
+    """
 
     type_name: str
     model: type[models.Model] | None
     #: The selection set text, legacy names as aliases.
     selection: str
-    #: Legacy keys whose values need converting (ID strings to ints, relations to pks).
+    #: Legacy keys whose values need converting (ID strings to ints, relations to pks, ``rendering``).
     converters: tuple[tuple[str, Converter], ...]
     keys: tuple[str, ...]
     #: Strawberry's resolver of each plain attribute field -> a direct read (``_plain_reader``).
@@ -255,6 +261,8 @@ def build_shape(schema: Schema, gql_type: GraphQLObjectType, fields: Sequence[st
                 plain_readers[info.field.resolve] = reader
             if named.name == "ID" and not many and (info.global_id or is_int_key(info.model_field)):
                 converters.append((name, _key_converter(global_id=info.global_id, as_int=is_int_key(info.model_field))))
+            elif not many and (render := renderer(info.model_field, named)) is not None:
+                converters.append((name, render))
         elif isinstance(named, GraphQLObjectType):
             pk_field, to_key = _related_key(schema, gql_type.name, info, named)
             parts.append(f"{head} {{ {PK}: {pk_field} }}")
