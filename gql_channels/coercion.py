@@ -72,13 +72,17 @@ def accepts(type_: GraphQLInputType, value: Any) -> bool:
 
 
 def integer(value: Any) -> int:
-    """DRF ``IntegerField``; beyond GraphQL's 32-bit ``Int`` it is refused here, in DRF's words."""
+    """DRF ``IntegerField`` (its range is the validators', then GraphQL's: ``int32``)."""
     if isinstance(value, str) and len(value) > _MAX_STRING_LENGTH:
         raise Invalid("String value too large.")
     try:
-        number = int(INT_TAIL.sub("", str(value)))
+        return int(INT_TAIL.sub("", str(value)))
     except ValueError:
         raise Invalid("A valid integer is required.") from None
+
+
+def int32(number: int) -> int:
+    """Beyond GraphQL's 32-bit ``Int``: refused per field, in DRF's words, not for the whole operation."""
     if number > INT_MAX:
         raise Invalid(f"Ensure this value is less than or equal to {INT_MAX}.")
     if number < INT_MIN:
@@ -253,7 +257,7 @@ def duration(value: Any) -> datetime.timedelta:
 def uuid_value(value: Any) -> uuid.UUID:
     """DRF's ``UUIDField``: any form ``uuid.UUID`` reads, or the UUID's integer."""
     try:
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, int):  # booleans too, as DRF read them
             return uuid.UUID(int=value)
         if isinstance(value, str):
             return uuid.UUID(hex=value)
@@ -342,8 +346,9 @@ def _drf_validators(field: models.Field) -> list[Callable[[Any], None]]:
     return [*kept, *added]
 
 
-def _validated(parse: Coercer, checks: Sequence[Callable[[Any], None]], value: Any) -> Any:
-    """``parse`` then every check, all their messages at once (DRF's ``run_validators``)."""
+def _validated(parse: Coercer, checks: Sequence[Callable[[Any], None]], value: Any, last: Coercer | None = None) -> Any:
+    """``parse`` then every check, all their messages at once (DRF's ``run_validators``); then ``last``,
+    a limit of GraphQL's own that DRF did not have, only when DRF would have taken the value."""
     parsed = parse(value)
     if parsed == "":  # DRF's CharField answers a blank value allowed before any validator
         return parsed
@@ -355,7 +360,7 @@ def _validated(parse: Coercer, checks: Sequence[Callable[[Any], None]], value: A
             messages.extend(error.messages)
     if messages:
         raise Invalid(*messages)
-    return parsed
+    return parsed if last is None else last(parsed)
 
 
 # --- the GraphQL side ------------------------------------------------------------------------------
@@ -450,12 +455,13 @@ def field_coercer(type_: GraphQLInputType, field: models.Field | None, *, allow_
         checks = _drf_validators(field)
         if parsed[1] is str:
             checks += _text_checks(field.max_length)
-        parse = bind(_validated, parsed[0], checks) if checks else parsed[0]
+        last = int32 if getattr(type_, "name", None) == "Int" else None
+        parse = bind(_validated, parsed[0], checks, last=last) if checks or last else parsed[0]
         return lambda value: None if (python := parse(value)) is None else encode(python)
     if isinstance(type_, GraphQLScalarType):
         text = bind(_validated, bind(string, field is None or field.blank), _text_checks(getattr(field, "max_length", None)))
         by_type: dict[str, Coercer] = {
-            "Int": integer,
+            "Int": lambda value: int32(integer(value)),
             "Float": floating,
             "Decimal": lambda value: str(decimal(None, None, value)),
             "Boolean": bind(boolean, allow_null),

@@ -22,7 +22,7 @@ from strawberry.types.graphql import OperationType
 from .exceptions import APIException, NotFound, ValidationError, from_graphql_errors, from_operation_info
 from .execution import NeedsEventLoop, execute, execute_sync, subscribe
 from .inputs import INT_MAX, InvalidInput, accepts, model_key
-from .model_validation import drf_nulls
+from .model_validation import drf_validation
 from .operations import OPERATION_INFO, RESULT, Operation, is_int_key
 from .pagination import BasePagination, CursorPage, CursorPagination, Page, WebsocketLimitOffsetPagination
 
@@ -273,10 +273,18 @@ class BoundResource:
             return {}  # the object itself is gone: the 404 stands
         return operation.input.missing_related(value)
 
+    @staticmethod
+    def _sent(operation: Operation, variables: dict[str, Any]) -> tuple[type[models.Model] | None, frozenset[str]]:
+        """The model a create/update writes and the model fields its client sent (``drf_validation``)."""
+        if operation.input is None or operation.shape is None or operation.data_variable not in variables:
+            return None, frozenset()
+        sent = variables[operation.data_variable]
+        return operation.shape.model, frozenset(operation.input.legacy_name(name) for name in sent)
+
     def _write_atomic(self, operation: Operation, variables: dict[str, Any], context: Any) -> Any:
         model = operation.shape.model if operation.shape else None
         using = router.db_for_write(model) if model else DEFAULT_DB_ALIAS
-        with transaction.atomic(using=using), drf_nulls():
+        with transaction.atomic(using=using), drf_validation(*self._sent(operation, variables)):
             result = execute_sync(
                 self.schema, operation.source, operation.document, variables, context,
                 operation_type=operation.operation_type, plain=operation.plain_readers,

@@ -1,12 +1,17 @@
 """A legacy write's model validation, as DRF's ``ModelSerializer`` validated it.
 
-strawberry-django's mutations run ``Model.full_clean()``; DRF never did. Two differences a legacy client
-notices, and nothing else is relaxed:
+strawberry-django's mutations run ``Model.full_clean()``; DRF never did: it validated the fields a client
+sent, with the serializer fields' rules (``coercion`` checks those before anything runs). While a legacy
+write runs (``drf_validation()``), ``clean_fields`` of the written model's instance therefore leaves out:
 
-- ``null`` on a ``null=True`` field without ``blank=True``: DRF saved it; ``full_clean`` answers
-  "This field cannot be blank.". While a legacy write runs (``drf_nulls()``), such fields holding
-  ``None`` are left out of ``clean_fields`` (``None`` passes every other check of a nullable field).
-- uniqueness in DRF's words: ``UniqueValidator`` said "gadget with this uid already exists." where
+- the fields the client did not send (a row stored with a blank ``note`` can still be updated), and
+- the sent fields holding an empty value (``None``, ``""``, ``[]``, ``{}``): DRF's serializer fields already
+  judged those (``allow_null``, ``allow_blank``), where ``full_clean`` answers "This field cannot be
+  blank." for ``null`` on a ``null=True`` field without ``blank=True``, or ``{}`` in a ``JSONField``
+  (no validator runs on an empty value anyway).
+
+Model ``clean()``, constraints and uniqueness still run. One more difference is reworded:
+uniqueness in DRF's words: ``UniqueValidator`` said "gadget with this uid already exists." where
   ``full_clean`` says "Gadget with this Uid already exists." (``unique_message``).
 """
 
@@ -22,14 +27,20 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 
-_legacy_write: ContextVar[bool] = ContextVar("gql_channels_legacy_write", default=False)
+#: The model a legacy write runs for, and the names of the fields its client sent.
+_legacy_write: ContextVar[tuple[type[models.Model], frozenset[str]] | None] = ContextVar(
+    "gql_channels_legacy_write", default=None
+)
 
 
 @contextmanager
-def drf_nulls() -> Iterator[None]:
-    """Inside, ``Model.full_clean`` accepts ``None`` on nullable fields, as DRF did."""
+def drf_validation(model: type[models.Model] | None, sent: frozenset[str]) -> Iterator[None]:
+    """Inside, ``model`` 's ``full_clean`` checks the fields in ``sent`` (but empty values), as DRF did."""
+    if model is None:
+        yield
+        return
     _install()
-    token = _legacy_write.set(True)
+    token = _legacy_write.set((model, sent))
     try:
         yield
     finally:
@@ -37,16 +48,20 @@ def drf_nulls() -> Iterator[None]:
 
 
 def _install() -> None:
-    """Wrap ``Model.clean_fields`` once; outside ``drf_nulls()`` it is Django's own."""
+    """Wrap ``Model.clean_fields`` once; outside ``drf_validation()`` it is Django's own."""
     clean_fields = models.Model.clean_fields
     if getattr(clean_fields, "_gql_channels", False):
         return
 
     @functools.wraps(clean_fields)
     def legacy_clean_fields(self: models.Model, exclude: Any = None) -> None:
-        if _legacy_write.get():
-            nulls = {f.name for f in self._meta.concrete_fields if f.null and not f.blank and getattr(self, f.attname) is None}
-            exclude = {*(exclude or ()), *nulls}
+        write = _legacy_write.get()
+        if write is not None and isinstance(self, write[0]):
+            left_out = {
+                f.name for f in self._meta.concrete_fields
+                if f.name not in write[1] or getattr(self, f.attname) in f.empty_values
+            }
+            exclude = {*(exclude or ()), *left_out}
         clean_fields(self, exclude)
 
     legacy_clean_fields._gql_channels = True  # type: ignore[attr-defined]
