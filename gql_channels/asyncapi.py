@@ -329,12 +329,8 @@ class _Builder(JSONSchemas):
     def route_description(self, binding: BoundResource, action: str) -> str:
         text = "A route matching the channel's address"
         pagination = binding.pagination if action == "list" else None
-        params = [
-            getattr(pagination, name, None)
-            for name in ("page_query_param", "page_size_query_param", "limit_query_param",
-                         "offset_query_param", "cursor_query_param")
-        ]
-        params = [f"`{param}`" for param in params if param]
+        names = ("page_query_param", "page_size_query_param", "limit_query_param", "offset_query_param", "cursor_query_param")
+        params = [f"`{param}`" for name in names if (param := getattr(pagination, name, None))]
         return f"{text}, with a query string of {', '.join(params)}." if params else f"{text}."
 
     def reply_data(self, binding: BoundResource, action: str, operation: Operation) -> dict[str, Any]:
@@ -367,7 +363,7 @@ class _Builder(JSONSchemas):
             return None
         definition = next(d for d in operation.document.definitions if isinstance(d, OperationDefinitionNode))
         properties, required = {}, []
-        for variable in definition.variable_definitions:
+        for variable in definition.variable_definitions or ():
             name = variable.variable.name.value
             if name in captures:
                 continue

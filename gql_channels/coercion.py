@@ -203,7 +203,7 @@ def date_time(value: Any) -> datetime.datetime:
     if parsed is None:
         raise Invalid(_SCALAR_MESSAGES["DateTime"])
     if not settings.USE_TZ:
-        return timezone.make_naive(parsed, datetime.timezone.utc) if timezone.is_aware(parsed) else parsed
+        return timezone.make_naive(parsed, datetime.UTC) if timezone.is_aware(parsed) else parsed
     zone = timezone.get_current_timezone()
     if timezone.is_aware(parsed):
         try:
@@ -218,7 +218,7 @@ def date_time(value: Any) -> datetime.datetime:
 
 def _ambiguous(moment: datetime.datetime) -> bool:
     """DRF's ``valid_datetime``: a local time a DST change makes happen twice is refused."""
-    exists = moment.astimezone(datetime.timezone.utc) == moment
+    exists = moment.astimezone(datetime.UTC) == moment
     return exists and moment.replace(fold=not moment.fold).utcoffset() != moment.utcoffset()
 
 
@@ -337,9 +337,10 @@ def _drf_validators(field: models.Field) -> list[Callable[[Any], None]]:
                 message = f"Ensure this value is greater than or equal to {lowest}."
                 added.append(validators.MinValueValidator(lowest, message=message))
         if isinstance(field, models.SlugField):
+            unicode = bool(getattr(field, "allow_unicode", False))
             kept = [v for v in kept if v not in (validators.validate_slug, validators.validate_unicode_slug)]
-            regex = validators.slug_unicode_re if field.allow_unicode else validators.slug_re
-            added.append(validators.RegexValidator(regex, message=_SLUG_MESSAGES[field.allow_unicode]))
+            regex = validators.slug_unicode_re if unicode else validators.slug_re
+            added.append(validators.RegexValidator(regex, message=_SLUG_MESSAGES[unicode]))
         kept = [v for v in kept if not isinstance(v, validators.DecimalValidator)]
     if isinstance(field, (models.CharField, models.TextField)):
         kept = [v for v in kept if not isinstance(v, validators.MaxLengthValidator)]
@@ -413,13 +414,17 @@ def _encoder(type_: GraphQLInputType, kind: type | None) -> Coercer | None:
         return None
     if type_.name in _ENCODERS:
         return _ENCODERS[type_.name]
-    if kind in _SAMPLES:
+    if kind is not None and kind in _SAMPLES:
         sample, encodings = _SAMPLES[kind]
         for position, encoded in enumerate(encodings(sample)):
             with suppress(Exception):  # a scalar's parser may raise anything on a form it does not read
                 if type_.parse_value(encoded) == sample:
-                    return lambda value, at=position: encodings(value)[at]
+                    return _nth_encoding(encodings, position)
     return None
+
+
+def _nth_encoding(encodings: Callable[[Any], Sequence[Any]], position: int) -> Coercer:
+    return lambda value: encodings(value)[position]
 
 
 def _kind(field: models.Field, allow_null: bool) -> tuple[Coercer, type | None] | None:

@@ -143,13 +143,15 @@ class ActionConsumer(ChannelsWSConsumer):
     def __init__(self, *args: Any, compiled_routes: CompiledRoutes, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.compiled_routes = compiled_routes
+        #: The same, never ``None`` on an instance.
+        self.routes: CompiledRoutes = compiled_routes
         self.protocol: Dialect = get_dialect(self.dialect)
         self._in_flight: set[asyncio.Task[None]] = set()
         #: Writes being served: a pushed event waits for the replies of those under way (reply first).
         self._writes: set[asyncio.Task[Any]] = set()
         self._send_lock = asyncio.Lock()
         #: Live ``subscribe`` s, by (target, request_id as JSON), each pushing events from its own task.
-        self._subscriptions: dict[tuple[str, str | None], asyncio.Task[None]] = {}
+        self._subscriptions: dict[tuple[str, str | None], asyncio.Future[Any]] = {}
         #: Streamed lists under way, by request_id as JSON (``list_cancel`` stops one).
         self._streams: dict[str | None, asyncio.Task[None]] = {}
 
@@ -170,7 +172,7 @@ class ActionConsumer(ChannelsWSConsumer):
                 return await self._layer_receive()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - the layer is down: wait for it, keep serving reads
+            except Exception:
                 logger.warning("The channel layer is unavailable; retrying in %.1f s", delay, exc_info=True)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
@@ -242,10 +244,10 @@ class ActionConsumer(ChannelsWSConsumer):
             if request.problem is not None:
                 raise request.problem
             action = dialect.standard_action(request)
-            match = self.compiled_routes.table.resolve(dialect.route(request, self.compiled_routes.table))
+            match = self.routes.table.resolve(dialect.route(request, self.routes.table))
             if match is None or action is None:
                 raise MethodNotAllowed(request.action)
-            binding = self.compiled_routes.binding(match.resource)
+            binding = self.routes.binding(match.resource)
             match = dialect.target(request, match, action, binding.resource.lookup_url_kwarg)
             if action not in binding.actions_for(match.kwargs):
                 raise MethodNotAllowed(request.action)
@@ -264,7 +266,7 @@ class ActionConsumer(ChannelsWSConsumer):
                     status, data = await self._perform(action, request, match, binding)
                 custom = binding.resource.actions.get(action)
                 group = custom.broadcast_group(binding.route_kwargs(match)) if custom else None
-                if group is not None:
+                if custom is not None and group is not None and self.channel_layer is not None:
                     copy = dialect.reply(LegacyRequest(request.action, request.route, sent_action=request.sent_action,
                                                        stream=request.stream), status=status, data=data)
                     sender = self.channel_name if custom.reply_to_sender else None
@@ -300,6 +302,7 @@ class ActionConsumer(ChannelsWSConsumer):
         """Send a streamed list's pages as they come (DCRF's ``StreamedPaginatedListMixin``); ``False``: no more reply."""
         key = _json_key(request.request_id)
         task = asyncio.current_task()
+        assert task is not None, "served from a task of its own (receive)"
         self._streams[key] = task
         try:
             pages = binding.stream(request, match, await self.get_context(), self.protocol)
@@ -356,8 +359,8 @@ class ActionConsumer(ChannelsWSConsumer):
         if groups:
             joined.append(asyncio.Event())
             parts.append(self._push_broadcasts(groups, joined[-1]))
-        task = asyncio.ensure_future(asyncio.gather(*parts))
-        ready = asyncio.ensure_future(asyncio.gather(*(event.wait() for event in joined)))
+        task: asyncio.Future[Any] = asyncio.ensure_future(asyncio.gather(*parts))
+        ready: asyncio.Future[Any] = asyncio.ensure_future(asyncio.gather(*(event.wait() for event in joined)))
         task.add_done_callback(functools.partial(_subscription_ended, ready))
         await asyncio.wait({task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
         if not ready.done():
@@ -382,15 +385,15 @@ class ActionConsumer(ChannelsWSConsumer):
         lookup = binding.resource.lookup_url_kwarg
         try:
             async for result in stream:
-                if result.errors:
-                    exception_handler(from_graphql_errors(result.errors, not_found="Not found."))
+                if result.errors:  # that event is skipped; from_graphql_errors logs an unexpected failure
+                    from_graphql_errors(result.errors, not_found="Not found.")
                     continue
                 event = result.data[RESULT]
                 try:
                     await check_permissions(permissions, self.scope, "retrieve", binding)
                 except PermissionDenied:
                     continue
-                route = self.compiled_routes.table.reverse(binding.resource, **{lookup: event["pk"]})
+                route = self.routes.table.reverse(binding.resource, **{lookup: event["pk"]})
                 # A change made on this connection: its reply goes out first, then the event.
                 writes = {task for task in self._writes if not task.done()}
                 if writes:

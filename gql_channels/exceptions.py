@@ -148,7 +148,7 @@ def from_graphql_errors(errors: Sequence[GraphQLError], *, not_found: str) -> AP
         if isinstance(original, DatabaseUnavailable):
             logger.error("The database is unavailable to a legacy message", exc_info=original)
             return ServiceUnavailable()
-    if all(isinstance(node, VariableDefinitionNode) for error in errors for node in error.nodes or [None]):
+    if all(error.nodes and all(isinstance(node, VariableDefinitionNode) for node in error.nodes) for error in errors):
         # Variable coercion refused the client's values before execution: a 400, not a bug.
         return ValidationError({"non_field_errors": [error.message for error in errors]})
     first = errors[0]

@@ -131,12 +131,13 @@ def _relation(input_type: GraphQLInputObjectType) -> str | None:
 
 def _coercer(type_: GraphQLInputType, model_field: models.Field | None) -> Coercer:
     nullable = not isinstance(type_, GraphQLNonNull)
-    base = type_ if nullable else type_.of_type
+    base = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
     allow_null = nullable and (model_field is None or model_field.null)
     key = getattr(model_field, "target_field", model_field)
     key = key if isinstance(key, models.Field) else None
     kind = _relation(base) if isinstance(base, GraphQLInputObjectType) else None
     null, empty_is_null = None, False
+    inner: Coercer
     if kind == "one":
         pk = bind(_pk, key)
         inner, null, empty_is_null = (lambda value: {"set": pk(value)}), {"set": None}, True
@@ -150,7 +151,9 @@ def _coercer(type_: GraphQLInputType, model_field: models.Field | None) -> Coerc
 
 
 def _model_field(model: type[models.Model] | None, names: Iterable[str]) -> models.Field | None:
-    for name in names if model else ():
+    if model is None:
+        return None
+    for name in names:
         with suppress(FieldDoesNotExist):
             field = model._meta.pk if name == "pk" else model._meta.get_field(name)
             return field if isinstance(field, models.Field) else None  # not reverse relations

@@ -75,7 +75,7 @@ def unique_message(model: type[models.Model], field_name: str) -> str | None:
     except FieldDoesNotExist:
         return None
     message = getattr(field, "error_messages", {}).get("unique")
-    if not message:
+    if not message or not isinstance(field, models.Field):
         return None
     return str(message) % {"model_name": model._meta.verbose_name, "field_label": field.verbose_name}
 

@@ -48,7 +48,7 @@ def render_datetime(value: Any) -> Any:
         zone = timezone.get_current_timezone()
         moment = moment.astimezone(zone) if timezone.is_aware(moment) else timezone.make_aware(moment, zone)
     elif timezone.is_aware(moment):
-        moment = timezone.make_naive(moment, datetime.timezone.utc)
+        moment = timezone.make_naive(moment, datetime.UTC)
     text = moment.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 

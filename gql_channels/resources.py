@@ -28,6 +28,7 @@ from graphql import (
     GraphQLUnionType,
     get_named_type,
 )
+from strawberry.types.graphql import OperationType
 from strawberry_django.relay import DjangoCursorConnection
 
 from .filtering import FilterShape
@@ -46,6 +47,7 @@ from .operations import (
     plan_mutation,
     plan_retrieve,
     plan_subscription,
+    root_fields,
 )
 from .pagination import BasePagination, CursorPagination, PageNumberPagination, WebsocketLimitOffsetPagination
 from .settings import gql_channels_settings
@@ -81,16 +83,17 @@ def _list_field(schema: Schema, name: str, field_: GraphQLField) -> ListField | 
     """Describe ``field_`` if it returns a list of objects in one of the shapes gql_channels pages."""
     type_ = _unwrap(field_.type)
     if isinstance(type_, GraphQLList):
-        item = get_named_type(type_)
-        return ListField(name, item, "list") if isinstance(item, GraphQLObjectType) else None
+        element = get_named_type(type_)
+        return ListField(name, element, "list") if isinstance(element, GraphQLObjectType) else None
     if not isinstance(type_, GraphQLObjectType):
         return None
     if {"totalCount", "results"} <= type_.fields.keys() and "pagination" in field_.args:
-        item = get_named_type(type_.fields["results"].type)
-        return ListField(name, item, "offset", counted=True) if isinstance(item, GraphQLObjectType) else None
+        results = get_named_type(type_.fields["results"].type)
+        return ListField(name, results, "offset", counted=True) if isinstance(results, GraphQLObjectType) else None
     if {"edges", "pageInfo"} <= type_.fields.keys() and {"first", "after"} <= field_.args.keys():
         edge = get_named_type(type_.fields["edges"].type)
-        item = get_named_type(edge.fields["node"].type) if "node" in getattr(edge, "fields", {}) else None
+        node = edge.fields.get("node") if isinstance(edge, GraphQLObjectType) else None
+        item = get_named_type(node.type) if node is not None else None
         if isinstance(item, GraphQLObjectType):
             definition = schema.get_type_by_name(type_.name)
             keyset = issubclass(getattr(definition, "origin", object), DjangoCursorConnection)
@@ -163,7 +166,7 @@ class Action:
 
     def broadcast_group(self, kwargs: Mapping[str, Any]) -> str | None:
         """The group named from the route's kwargs, ``None`` when the route lacks one of them."""
-        if not self.broadcasts_on(kwargs):
+        if self.broadcast is None or not self.broadcasts_on(kwargs):
             return None
         return group_safe(f"gql_channels.broadcast.{self.broadcast.format(**kwargs)}")
 
@@ -251,11 +254,11 @@ class Resource:
         names = self.action_names(schema)
         operations: dict[str, Operation] = {}
         pagination = None
-        query_fields = schema._schema.query_type.fields
+        query_fields = root_fields(schema, OperationType.QUERY)
         if names["list"] and collection:
             field_ = query_fields.get(names["list"])
             listing = _list_field(schema, names["list"], field_) if field_ else None
-            if listing is None:
+            if field_ is None or listing is None:
                 raise ImproperlyConfigured(
                     f"{self!r}: list={names['list']!r} is not a Query field returning a list, an "
                     "offset-paginated list or a connection of objects."
@@ -270,8 +273,8 @@ class Resource:
         if names["retrieve"]:
             single = query_fields.get(names["retrieve"])
             item = get_named_type(single.type) if single else None
-            lookup = _lookup_argument(schema, single, item) if isinstance(item, GraphQLObjectType) else None
-            if lookup is None:
+            lookup = _lookup_argument(schema, single, item) if single and isinstance(item, GraphQLObjectType) else None
+            if lookup is None or not isinstance(item, GraphQLObjectType):
                 raise ImproperlyConfigured(
                     f"{self!r}: retrieve={names['retrieve']!r} is not a Query field returning one "
                     "object with a `pk` or `id` argument."
@@ -295,7 +298,7 @@ class Resource:
 
     def _plan_subscriptions(self, schema: Schema, model: type[models.Model] | None) -> dict[bool, Operation]:
         """``subscribe`` on a detail route (one object by pk) and on a collection route (filtered)."""
-        fields = schema._schema.subscription_type.fields if schema._schema.subscription_type else {}
+        fields = root_fields(schema, OperationType.SUBSCRIPTION)
         planned: dict[bool, Operation] = {}
         for detail, name in self.subscription_names.items():
             if not name:
@@ -332,30 +335,29 @@ class Resource:
     def _plan_writes(self, schema: Schema, names: dict[str, str | None]) -> dict[str, Operation]:
         operations: dict[str, Operation] = {}
         required = None
-        if names["create"]:
-            argument, input_type, item = self._mutation(schema, "create", names["create"])
+        if (create := names["create"]) is not None:
+            argument, input_type, item = self._mutation(schema, "create", create)
             shape = build_shape(schema, item, self.fields)
             inputs = InputShape.build(schema, input_type, model=shape.model)
             required = inputs.required
-            operations["create"] = plan_mutation(
-                schema, "create", names["create"], argument, shape, input=inputs, status=201
-            )
+            operations["create"] = plan_mutation(schema, "create", create, argument, shape, input=inputs, status=201)
         for action, status in (("update", 200), ("destroy", 204)):
-            if not names[action]:
+            name = names[action]
+            if name is None:
                 continue
-            argument, input_type, item = self._mutation(schema, action, names[action])
+            argument, input_type, item = self._mutation(schema, action, name)
             shape = build_shape(schema, item, self.fields)
-            key = _key_field(input_type, schema._schema.mutation_type.fields[names[action]], shape.model)
+            key = _key_field(input_type, root_fields(schema, OperationType.MUTATION)[name], shape.model)
             if key is None:
                 pk_name = f"`{shape.model._meta.pk.name}`/" if shape.model else ""
                 raise ImproperlyConfigured(
-                    f"{self!r}: {action}={names[action]!r} takes `{input_type.name}`, which has no "
+                    f"{self!r}: {action}={name!r} takes `{input_type.name}`, which has no "
                     f"{pk_name}`id`/`pk` field (nor the mutation's key_attr) to carry the route's key."
                 )
-            inputs = InputShape.build(schema, input_type, model=shape.model, required=required) if action == "update" else None
+            update = InputShape.build(schema, input_type, model=shape.model, required=required) if action == "update" else None
             global_id = is_global_id(input_type.fields[key].extensions.get("strawberry-definition"))
             operations[action] = plan_mutation(
-                schema, action, names[action], argument, shape, input=inputs, input_key=key, status=status,
+                schema, action, name, argument, shape, input=update, input_key=key, status=status,
                 input_key_node_type=item.name if global_id else None,
             )
         if "update" in operations:
@@ -395,11 +397,11 @@ class Resource:
         return pagination
 
     def _discover(self, schema: Schema) -> dict[str, str | None]:
-        item = schema._schema.get_type(self.type_name)
+        item = schema._schema.get_type(self.type_name or "")
         if not isinstance(item, GraphQLObjectType):
             raise ImproperlyConfigured(f"Resource.for_type({self.type_name!r}): the schema has no such object type.")
         names = dict(self.field_names)
-        query_fields = schema._schema.query_type.fields
+        query_fields = root_fields(schema, OperationType.QUERY)
         if not names["list"]:
             cursor_style = isinstance(self.pagination_class, type) and issubclass(self.pagination_class, CursorPagination)
             preference = ("connection", "offset", "list") if cursor_style else ("offset", "connection", "list")
@@ -411,7 +413,7 @@ class Resource:
             names["list"] = min(lists)[1] if lists else None
         if not names["retrieve"]:
             names["retrieve"] = next((n for n, f in query_fields.items() if _lookup_argument(schema, f, item)), None)
-        mutation_fields = schema._schema.mutation_type.fields if schema._schema.mutation_type else {}
+        mutation_fields = root_fields(schema, OperationType.MUTATION)
         for action, prefix in _MUTATION_PREFIXES.items():
             if not names[action]:
                 names[action] = next(
@@ -439,7 +441,7 @@ def routes_from_schema(
     """
     styles = {False: pagination_class or PageNumberPagination, True: cursor_pagination_class or CursorPagination}
     routes: list[URLPattern] = []
-    for name, field_ in schema._schema.query_type.fields.items():
+    for name, field_ in root_fields(schema, OperationType.QUERY).items():
         listing = _list_field(schema, name, field_)
         if listing is None:
             continue
@@ -450,6 +452,6 @@ def routes_from_schema(
         )
         kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
         routes.append(path(f"{kebab}/", resource))
-        if any(_lookup_argument(schema, f, listing.item) for f in schema._schema.query_type.fields.values()):
+        if any(_lookup_argument(schema, f, listing.item) for f in root_fields(schema, OperationType.QUERY).values()):
             routes.append(path(f"{kebab}/<str:{resource.lookup_url_kwarg}>/", resource))
     return routes

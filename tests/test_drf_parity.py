@@ -77,7 +77,7 @@ rows = st.fixed_dictionaries({
     "ratio": st.none() | st.floats(allow_nan=False, allow_infinity=False, width=64),
     # Past 9999-12-31T22:00Z, Europe/Paris leaves the calendar: DRF refuses to render such a row too.
     "created": st.datetimes(min_value=datetime.datetime(1, 1, 2), max_value=datetime.datetime(9999, 12, 31, 22),
-                            timezones=st.just(datetime.timezone.utc)),
+                            timezones=st.just(datetime.UTC)),
     "day": st.none() | st.dates(),
     "clock": st.none() | st.times(),
     # SQLite keeps a duration as microseconds in 64 bits.
@@ -134,7 +134,7 @@ def test_a_list_page_renders_as_model_serializer(zone: str, batch: list[dict[str
 
 def test_the_issue_row_in_utc_and_in_paris() -> None:
     """Item 1's row, exactly: ``Z`` for UTC, local time in Paris, decimals and durations as DRF wrote them."""
-    created = datetime.datetime(2026, 12, 1, 18, 13, 33, 695477, tzinfo=datetime.timezone.utc)
+    created = datetime.datetime(2026, 12, 1, 18, 13, 33, 695477, tzinfo=datetime.UTC)
     sample = make({
         "label": "x", "text": "", "count": 1, "positive": 0, "flag": False, "maybe": None,
         "price": decimal.Decimal("12.50"), "ratio": 0.5, "created": created, "day": datetime.date(2024, 1, 5),

@@ -31,7 +31,7 @@ def raised(exc: BaseException) -> BaseException:
     """``exc`` with a traceback, as the consumer catches it."""
     try:
         raise exc
-    except BaseException as caught:
+    except BaseException as caught:  # noqa: BLE001 - any exception, as the consumer catches it
         return caught
 
 

@@ -283,7 +283,7 @@ def test_a_positive_integer_field_refuses_negatives_as_drf_did() -> None:
         ({}, "A valid integer is required."),
         ("1" * 1001, "String value too large."),
         (2**31, "Ensure this value is less than or equal to 2147483647."),
-        (-(2**31) - 1, "Ensure this value is greater than or equal to -2147483648."),
+        (-(2**31) - 1, "Ensure this value is greater than or equal to 0."),  # a PositiveIntegerField's min_value
         (None, "This field may not be null."),
     ],
 )
