@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.utils import InterfaceError, OperationalError
 from graphql import GraphQLError, VariableDefinitionNode
 
-from .model_validation import drf_words
+from .model_validation import drf_words, unique_message
 
 logger = logging.getLogger("gql_channels")
 
@@ -114,6 +114,8 @@ def exception_handler(exc: BaseException) -> tuple[int, list[Any]]:
 
 
 class _FieldNames(Protocol):
+    """What error mapping needs of an ``InputShape``: legacy names (and its ``model``, when it has one)."""
+
     def legacy_name(self, graphql_name: str) -> str: ...
 
 
@@ -171,6 +173,11 @@ def from_operation_info(
         # strawberry-django reports only ObjectDoesNotExist with this kind.
         return NotFound(not_found)
     detail: dict[str, list[str]] = {}
+    model = getattr(fields, "model", None)
     for message in messages:
-        detail.setdefault(_legacy_key(message["field"], fields), []).append(message["message"])
+        key = _legacy_key(message["field"], fields)
+        text = message["message"]
+        if message.get("code") == "unique" and model is not None:  # UniqueValidator's words, as DRF wrote them
+            text = unique_message(model, key) or text
+        detail.setdefault(key, []).append(text)
     return ValidationError(detail)
