@@ -149,7 +149,7 @@ class BoundResource:
     ) -> Any:
         """One page (or the whole list): ``filters`` feed the filter/ordering arguments, ``params`` the pagination."""
         assert operation.shape is not None, "a list operation renders its items"
-        reshape = operation.shape.reshape
+        reshape = operation.shape.reshaper()
         base: dict[str, Any] = {}
         if operation.filters is not None:
             ordering = getattr(self.pagination, "ordering", None)

@@ -41,7 +41,7 @@ from strawberry.types.graphql import OperationType
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.utils.typing import get_django_definition
 
-from .rendering import renderer
+from .rendering import Context, FieldRenderer, renderer
 
 if TYPE_CHECKING:
     from strawberry import Schema
@@ -146,25 +146,38 @@ def _plain_reader(info: _FieldInfo, named: Any) -> Callable[..., Any] | None:
 class ItemShape:
     """How one object of a type is selected and rendered like ``ModelSerializer(fields="__all__")``.
 
-    ``converters`` turn GraphQL values into DRF's: keys to ints, relations to pks, and the field kinds
-    whose GraphQL scalar writes them otherwise (``rendering``: datetimes, decimals, durations, choices).
+    ``converters`` turn GraphQL values into DRF's: keys to ints, relations to pks; ``renderers`` do it
+    for the field kinds whose GraphQL scalar writes them otherwise (``rendering``: datetimes in the
+    current time zone, decimals, durations, choices), made once per page for its settings.
     """
 
     type_name: str
     model: type[models.Model] | None
     #: The selection set text, legacy names as aliases.
     selection: str
-    #: Legacy keys whose values need converting (ID strings to ints, relations to pks, ``rendering``).
+    #: Legacy keys whose values need converting (ID strings to ints, relations to pks).
     converters: tuple[tuple[str, Converter], ...]
     keys: tuple[str, ...]
     #: Strawberry's resolver of each plain attribute field -> a direct read (``_plain_reader``).
     plain_readers: dict[Any, Callable[..., Any]] = dataclasses.field(default_factory=dict, compare=False)
+    #: Legacy keys rendered as DRF's serializer field for their model field did (``rendering.renderer``).
+    renderers: tuple[tuple[str, FieldRenderer], ...] = ()
+
+    def reshaper(self) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        """Reshape objects in place for this page: the settings renderers read are read here, once."""
+        context = Context.current()
+        steps = (*self.converters, *((key, make(context)) for key, make in self.renderers))
+
+        def reshape(item: dict[str, Any]) -> dict[str, Any]:
+            for key, convert in steps:
+                item[key] = convert(item[key])
+            return item
+
+        return reshape
 
     def reshape(self, item: dict[str, Any]) -> dict[str, Any]:
         """Convert one result object in place (the selection already ordered its keys)."""
-        for key, convert in self.converters:
-            item[key] = convert(item[key])
-        return item
+        return self.reshaper()(item)
 
     @property
     def not_found_detail(self) -> str:
@@ -260,6 +273,7 @@ def build_shape(schema: Schema, gql_type: GraphQLObjectType, fields: Sequence[st
     parts: list[str] = []
     plain_readers: dict[Any, Callable[..., Any]] = {}
     converters: list[tuple[str, Converter]] = []
+    renderers: list[tuple[str, FieldRenderer]] = []
     keys: list[str] = []
     for name in names:
         info = infos[name]
@@ -281,7 +295,7 @@ def build_shape(schema: Schema, gql_type: GraphQLObjectType, fields: Sequence[st
             if named.name == "ID" and not many and (info.global_id or is_int_key(info.model_field)):
                 converters.append((name, _key_converter(global_id=info.global_id, as_int=is_int_key(info.model_field))))
             elif not many and (render := renderer(info.model_field, named)) is not None:
-                converters.append((name, render))
+                renderers.append((name, render))
         elif isinstance(named, GraphQLObjectType):
             pk_field, to_key = _related_key(schema, gql_type.name, info, named)
             parts.append(f"{head} {{ {PK}: {pk_field} }}")
@@ -293,7 +307,7 @@ def build_shape(schema: Schema, gql_type: GraphQLObjectType, fields: Sequence[st
         keys.append(name)
     if not parts:
         raise ImproperlyConfigured(f"`{gql_type.name}` has no field a legacy client can be sent.")
-    return ItemShape(gql_type.name, model, " ".join(parts), tuple(converters), tuple(keys), plain_readers)
+    return ItemShape(gql_type.name, model, " ".join(parts), tuple(converters), tuple(keys), plain_readers, tuple(renderers))
 
 
 @dataclass(frozen=True, slots=True)
