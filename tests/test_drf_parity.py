@@ -266,12 +266,17 @@ def test_a_valid_write_stores_what_drf_stored(zone: str) -> None:
 
 def test_every_bad_field_at_once_with_uniqueness_and_missing_relations() -> None:
     """Item 6: lengths, choices, ranges, digits, uniqueness and a missing related row in one reply, in field order."""
-    Gadget.objects.create(name="taken")
-    payload = {"name": "taken"}
-    (reply,) = legacy(("create", "gadgets/", payload))
-    serializer = GadgetSerializer(data=payload)
-    assert not serializer.is_valid()
-    assert reply["errors"] == [drf(serializer.errors)] == [{"name": ["gadget with this name already exists."]}]
+    taken = Gadget.objects.create(name="taken")
+    for payload, errors in (
+        ({"name": "taken"}, {"name": ["gadget with this name already exists."]}),  # full_clean's error, reworded
+        ({"uid": str(taken.uid), "name": "new"}, {"uid": ["gadget with this uid already exists."]}),
+        ({"uid": str(taken.uid), "name": "x" * 51}, {  # refused anyway: uniqueness looked up with the rest
+            "uid": ["gadget with this uid already exists."], "name": ["Ensure this field has no more than 50 characters."]}),
+    ):
+        (reply,) = legacy(("create", "gadgets/", payload))
+        serializer = GadgetSerializer(data=payload)
+        assert not serializer.is_valid()
+        assert reply["errors"] == [drf(serializer.errors)] == [errors]
     bad = {
         "label": "x" * 51, "count": 5000, "price": "1234567.891", "size": "z", "created": "9999-12-31T23:59:59Z",
         "gadget": str(uuid.UUID(int=5)), "positive": -1,

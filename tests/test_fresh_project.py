@@ -116,3 +116,16 @@ async def test_a_slug_key_is_required_on_update_as_model_serializer_required_it(
     assert full["data"] == {"slug": "tea", "title": "Tea", "content": "Black"}
     gadget = await Gadget.objects.acreate(name="lamp")
     assert (await client.request("update", f"gadgets/{gadget.uid}/", {}))["errors"] == [{"name": REQUIRED}]
+
+
+async def test_a_subscription_by_the_models_own_key_name(connect) -> None:
+    """Item 3 for subscriptions: ``gadgetChanged(uid:)`` on a route capturing ``uid``; the event after the reply."""
+    client = await connect(
+        re_path(r"^gadgets/(?P<uid>[-\w]+)/$", Resource(retrieve="gadget", update="updateGadget", subscribe="gadgetChanged"))
+    )
+    gadget = await Gadget.objects.acreate(name="lamp")
+    route = f"gadgets/{gadget.uid}/"
+    assert (await client.request("subscribe", route, request_id=1))["status"] == 201
+    assert (await client.request("partial_update", route, {"name": "chair"}))["status"] == 200
+    event = await client.receive_json_from(timeout=30)
+    assert event["data"] == {"uid": str(gadget.uid), "name": "chair"} and event["route"] == route

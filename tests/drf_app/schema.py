@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import AsyncGenerator
 
 import strawberry
 import strawberry_django
@@ -12,6 +13,8 @@ from strawberry import auto
 from strawberry.schema.config import StrawberryConfig
 from strawberry_django.mutations import mutations
 from strawberry_django.pagination import OffsetPaginated
+
+from gql_channels.subscriptions import ModelEvent, model_events
 
 from . import models
 
@@ -145,6 +148,14 @@ class Mutation:
     delete_sample: SampleType = mutations.delete(strawberry_django.NodeInput)
 
 
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Committed changes of one gadget, by its UUID key.")
+    async def gadget_changed(self, info: strawberry.Info, uid: strawberry.ID) -> AsyncGenerator[ModelEvent, None]:
+        async for event in model_events(info, models.Gadget, pk=uid, type_=GadgetType):
+            yield event
+
+
 schema = strawberry.Schema(
-    query=Query, mutation=Mutation, config=StrawberryConfig(scalar_map={datetime.timedelta: DURATION})
+    query=Query, mutation=Mutation, subscription=Subscription, config=StrawberryConfig(scalar_map={datetime.timedelta: DURATION})
 )
