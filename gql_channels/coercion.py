@@ -1,4 +1,4 @@
-"""DRF's ``to_internal_value`` and validators, one coercer per model field kind.
+"""DRF's ``to_internal_value``, one coercer per model field kind (its validators: ``validators``).
 
 A legacy write's value is parsed the way ``ModelSerializer(fields="__all__")``'s field for that model
 field parsed it (``"2024-1-5"`` is a date, ``"9:30"`` a time, a UUID may be an int, a naive datetime is
@@ -23,14 +23,14 @@ from functools import partial as bind
 from typing import Any
 
 from django.conf import settings
-from django.core import validators
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_duration, parse_time
 from django.utils.duration import duration_iso_string, duration_string
 from graphql import GraphQLEnumType, GraphQLError, GraphQLInputType, GraphQLScalarType, Undefined
 from graphql.utilities import coerce_input_value
+
+from .validators import Invalid, drf_validators, text_checks, validated
 
 Coercer = Callable[[Any], Any]
 
@@ -50,14 +50,6 @@ _SCALAR_MESSAGES = {
     "UUID": "Must be a valid UUID.",
 }
 _DURATION_MESSAGE = "Duration has wrong format. Use one of these formats instead: [DD] [HH:[MM:]]ss[.uuuuuu]."
-_SLUG_MESSAGES = {
-    False: 'Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.',
-    True: 'Enter a valid "slug" consisting of Unicode letters, numbers, underscores, or hyphens.',
-}
-
-
-class Invalid(Exception):
-    """One field's messages (``args``), raised by a coercer and collected by ``InputShape.translate``."""
 
 
 def accepts(type_: GraphQLInputType, value: Any) -> bool:
@@ -161,25 +153,6 @@ def string(allow_blank: bool, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise Invalid("Not a valid string.")
     return str(value).strip()
-
-
-def _text_checks(max_length: int | None) -> list[Callable[[Any], None]]:
-    """The validators DRF's ``CharField`` adds to the model field's: length, null and surrogate characters."""
-
-    def length(text: str) -> None:
-        if max_length and len(text) > max_length:
-            raise DjangoValidationError(f"Ensure this field has no more than {max_length} characters.")
-
-    def null_characters(text: str) -> None:
-        if "\x00" in text:
-            raise DjangoValidationError("Null characters are not allowed.")
-
-    def surrogates(text: str) -> None:
-        surrogate = next((ord(ch) for ch in text if 0xD800 <= ord(ch) <= 0xDFFF), None)
-        if surrogate is not None:
-            raise DjangoValidationError(f"Surrogate characters are not allowed: U+{surrogate:X}.")
-
-    return [length, null_characters, surrogates]
 
 
 def boolean(allow_null: bool, value: Any) -> bool | None:
@@ -312,58 +285,6 @@ def graphql_judged(type_: GraphQLInputType, message: str, value: Any) -> Any:
     return value
 
 
-# --- validators DRF gave the field -----------------------------------------------------------------
-
-_NUMERIC = (models.IntegerField, models.FloatField, models.DecimalField, models.DurationField)
-
-
-def _drf_validators(field: models.Field) -> list[Callable[[Any], None]]:
-    """The model field's validators as ``ModelSerializer`` kept them, DRF's own wording where it replaced them.
-
-    DRF took the first min/max value validators as ``min_value``/``max_value`` (its messages), and dropped
-    the ones its serializer fields bring themselves (lengths, decimal digits, e-mail, URL, slug, IP).
-    """
-    kept = list(field.validators)
-    added: list[Callable[[Any], None]] = []
-    if not field.choices:
-        if isinstance(field, _NUMERIC):
-            highest = next((v.limit_value for v in kept if isinstance(v, validators.MaxValueValidator)), None)
-            lowest = next((v.limit_value for v in kept if isinstance(v, validators.MinValueValidator)), None)
-            kept = [v for v in kept if not isinstance(v, (validators.MaxValueValidator, validators.MinValueValidator))]
-            if highest is not None:
-                message = f"Ensure this value is less than or equal to {highest}."
-                added.append(validators.MaxValueValidator(highest, message=message))
-            if lowest is not None:
-                message = f"Ensure this value is greater than or equal to {lowest}."
-                added.append(validators.MinValueValidator(lowest, message=message))
-        if isinstance(field, models.SlugField):
-            unicode = bool(getattr(field, "allow_unicode", False))
-            kept = [v for v in kept if v not in (validators.validate_slug, validators.validate_unicode_slug)]
-            regex = validators.slug_unicode_re if unicode else validators.slug_re
-            added.append(validators.RegexValidator(regex, message=_SLUG_MESSAGES[unicode]))
-        kept = [v for v in kept if not isinstance(v, validators.DecimalValidator)]
-    if isinstance(field, (models.CharField, models.TextField)):
-        kept = [v for v in kept if not isinstance(v, validators.MaxLengthValidator)]
-    return [*kept, *added]
-
-
-def _validated(parse: Coercer, checks: Sequence[Callable[[Any], None]], value: Any, last: Coercer | None = None) -> Any:
-    """``parse`` then every check, all their messages at once (DRF's ``run_validators``); then ``last``,
-    a limit of GraphQL's own that DRF did not have, only when DRF would have taken the value."""
-    parsed = parse(value)
-    if parsed == "":  # DRF's CharField answers a blank value allowed before any validator
-        return parsed
-    messages: list[str] = []
-    for check in checks:
-        try:
-            check(parsed)
-        except DjangoValidationError as error:
-            messages.extend(error.messages)
-    if messages:
-        raise Invalid(*messages)
-    return parsed if last is None else last(parsed)
-
-
 # --- the GraphQL side ------------------------------------------------------------------------------
 
 
@@ -457,14 +378,14 @@ def field_coercer(type_: GraphQLInputType, field: models.Field | None, *, allow_
     parsed = _kind(field, allow_null) if field is not None else None
     encode = _encoder(type_, parsed[1]) if parsed is not None else None
     if field is not None and parsed is not None and encode is not None:
-        checks = _drf_validators(field)
+        checks = drf_validators(field)
         if parsed[1] is str:
-            checks += _text_checks(field.max_length)
+            checks += text_checks(field.max_length)
         last = int32 if getattr(type_, "name", None) == "Int" else None
-        parse = bind(_validated, parsed[0], checks, last=last) if checks or last else parsed[0]
+        parse = bind(validated, parsed[0], checks, last=last) if checks or last else parsed[0]
         return lambda value: None if (python := parse(value)) is None else encode(python)
     if isinstance(type_, GraphQLScalarType):
-        text = bind(_validated, bind(string, field is None or field.blank), _text_checks(getattr(field, "max_length", None)))
+        text = bind(validated, bind(string, field is None or field.blank), text_checks(getattr(field, "max_length", None)))
         by_type: dict[str, Coercer] = {
             "Int": lambda value: int32(integer(value)),
             "Float": floating,
