@@ -31,7 +31,7 @@ from .operations import RESULT
 from .permissions import AllowAny, PermissionClass, check_connect, check_permissions
 from .protocol import MISSING, LegacyRequest, encode_reply
 from .resources import Resource
-from .routing import RouteEntry, RouteMatch, RouteTable, ends_with_capture
+from .routing import LookupKey, RouteEntry, RouteMatch, RouteTable, ends_with_capture, lookup_key
 from .settings import gql_channels_settings
 
 logger = logging.getLogger("gql_channels")
@@ -51,7 +51,7 @@ class CompiledRoutes:
 
     def __init__(self, routepatterns: Sequence[URLPattern | URLResolver], schema: Any) -> None:
         deny_instead_of_failing_silently()
-        lookups: dict[str, tuple[str, str]] = {}
+        lookups: dict[LookupKey, tuple[str, str]] = {}
         #: Whether each resource is served on a collection route (only then does ``list`` need planning).
         collection: dict[int, bool] = {}
         for entry in RouteTable(routepatterns).entries():
@@ -62,7 +62,7 @@ class CompiledRoutes:
             if entry.captures and not detail:
                 capture = _lookup_capture(entry, resource, schema)
                 if capture is not None:
-                    lookups[entry.route] = (capture, resource.lookup_url_kwarg)
+                    lookups[lookup_key(resource, entry.captures)] = (capture, resource.lookup_url_kwarg)
                     detail = True
             collection[id(resource)] = collection.get(id(resource), False) or not detail
         self.table = RouteTable(routepatterns, lookups)

@@ -8,7 +8,7 @@ works), the query string is parsed once, and a ``#fragment`` is dropped.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -32,6 +32,15 @@ class RouteMatch:
     query_params: dict[str, list[str]]
 
 
+#: A resource and the kwargs one of its routes captures (``RouteTable.lookups``).
+LookupKey = tuple[int, frozenset[str]]
+
+
+def lookup_key(resource: Any, captures: Iterable[str]) -> LookupKey:
+    """Keyed by what a match tells (its resource and kwargs), not by route text, which ``include()`` rewrites."""
+    return id(resource), frozenset(captures)
+
+
 def split_route(route: str) -> tuple[str, str]:
     """Split ``route`` into its path and query string, dropping any fragment."""
     route = route.partition("#")[0]
@@ -42,13 +51,13 @@ def split_route(route: str) -> tuple[str, str]:
 class RouteTable:
     """A ``routepatterns`` list, resolvable like a URLconf.
 
-    ``lookups`` maps a route (as ``RouteEntry.route`` writes it) whose only capture is not its
-    resource's ``lookup_url_kwarg`` to ``(capture, lookup_url_kwarg)``: ``products/<uuid>/`` then
-    matches with ``uuid`` also given as ``pk``, so its resource serves the detail actions there.
+    ``lookups`` maps the routes of a resource capturing a key that is not its ``lookup_url_kwarg``
+    (keyed ``lookup_key(resource, captures)``) to ``(capture, lookup_url_kwarg)``: ``products/<uuid>/``
+    then matches with ``uuid`` also given as ``pk``, so its resource serves the detail actions there.
     """
 
     def __init__(
-        self, routepatterns: Sequence[URLPattern | URLResolver], lookups: Mapping[str, tuple[str, str]] | None = None
+        self, routepatterns: Sequence[URLPattern | URLResolver], lookups: Mapping[LookupKey, tuple[str, str]] | None = None
     ) -> None:
         self.routepatterns = list(routepatterns)
         self.lookups = dict(lookups or {})
@@ -62,8 +71,9 @@ class RouteTable:
         except Resolver404:
             return None
         kwargs = match.kwargs
-        if match.route in self.lookups:
-            capture, lookup = self.lookups[match.route]
+        alias = self.lookups.get(lookup_key(match.func, kwargs))
+        if alias is not None:
+            capture, lookup = alias
             kwargs = {**kwargs, lookup: kwargs[capture]}
         return RouteMatch(
             resource=match.func,
@@ -77,8 +87,9 @@ class RouteTable:
         """The route of ``resource`` for ``kwargs`` (an object's detail route, for pushed events)."""
         for entry in _entries(self.routepatterns, "", frozenset()):
             values = dict(kwargs)
-            if entry.route in self.lookups:  # the route's own capture, not the lookup it is served as
-                capture, lookup = self.lookups[entry.route]
+            alias = self.lookups.get(lookup_key(entry.resource, entry.captures))
+            if alias is not None:  # the route's own capture, not the lookup it is served as
+                capture, lookup = alias
                 values = {capture: values.pop(lookup), **values} if lookup in values else values
             if entry.resource is not resource or entry.captures != set(values):
                 continue
@@ -95,12 +106,11 @@ class RouteTable:
     def entries(self) -> list[RouteEntry]:
         """Every pattern in the table, ``include()``d ones too, in declaration order (a route in
         ``lookups`` captures its lookup too)."""
-        entries = _entries(self.routepatterns, "", frozenset())
-        return [
-            dataclasses.replace(entry, captures=entry.captures | {self.lookups[entry.route][1]})
-            if entry.route in self.lookups else entry
-            for entry in entries
-        ]
+        entries = []
+        for entry in _entries(self.routepatterns, "", frozenset()):
+            alias = self.lookups.get(lookup_key(entry.resource, entry.captures))
+            entries.append(dataclasses.replace(entry, captures=entry.captures | {alias[1]}) if alias else entry)
+        return entries
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,11 +55,17 @@ async def sample() -> Sample:
 
 async def test_a_route_capturing_its_key_by_another_name_serves_the_detail_actions(connect) -> None:
     """Item 2: ``re_path(r"gadgets/(?P<uid>...)/$")`` for a resource looking objects up by ``pk``."""
-    client = await connect(re_path(r"^gadgets/(?P<uid>[-\w]+)/$", Resource(list="gadgets", retrieve="gadget", pagination_class=Pages)))
+    from django.urls import include
+
+    gadgets = Resource(list="gadgets", retrieve="gadget", pagination_class=Pages)
+    client = await connect(
+        re_path(r"gadgets/(?P<uid>[-\w]+)/$", gadgets),
+        path("v2/", include([re_path(r"^gadgets/(?P<key>[-\w]+)/$", gadgets)])),
+    )
     gadget = await Gadget.objects.acreate(name="lamp")
-    route = f"gadgets/{gadget.uid}/"
-    assert (await client.request("retrieve", route))["data"] == {"uid": str(gadget.uid), "name": "lamp"}
-    assert (await client.request("list", route))["status"] == 405  # not the whole list, paged under that route
+    for route in (f"gadgets/{gadget.uid}/", f"v2/gadgets/{gadget.uid}/"):
+        assert (await client.request("retrieve", route))["data"] == {"uid": str(gadget.uid), "name": "lamp"}
+        assert (await client.request("list", route))["status"] == 405  # not the whole list, paged under that route
     assert (await client.request("retrieve", f"gadgets/{uuid.uuid4()}/"))["status"] == 404
 
 
