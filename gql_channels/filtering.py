@@ -40,8 +40,9 @@ from graphql import (
 from strawberry_django.filters import lookup_name_conversion_map
 from strawberry_django.utils.typing import get_django_definition
 
+from .coercion import INT_MAX, INT_MIN, INT_TAIL, accepts
 from .exceptions import ValidationError
-from .inputs import INT_MAX, INT_MIN, INT_TAIL, accepts, model_key
+from .inputs import model_key
 
 if TYPE_CHECKING:
     from strawberry import Schema

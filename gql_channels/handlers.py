@@ -20,9 +20,10 @@ from graphql import ExecutionResult, GraphQLScalarType, get_named_type
 from strawberry import relay
 from strawberry.types.graphql import OperationType
 
+from .coercion import INT_MAX, accepts
 from .exceptions import APIException, NotFound, ValidationError, from_graphql_errors, from_operation_info
 from .execution import NeedsEventLoop, execute, execute_sync, subscribe
-from .inputs import INT_MAX, InvalidInput, accepts, model_key
+from .inputs import InvalidInput, model_key
 from .model_validation import drf_validation
 from .operations import OPERATION_INFO, RESULT, Operation, is_int_key
 from .pagination import BasePagination, CursorPage, CursorPagination, Page, WebsocketLimitOffsetPagination, WindowPagination

@@ -27,7 +27,7 @@ from graphql import (
 )
 from strawberry.utils.str_converters import to_camel_case
 
-from .coercion import INT_MAX, INT_MIN, INT_TAIL, Coercer, Invalid, accepts, field_coercer
+from .coercion import Coercer, Invalid, field_coercer
 from .exceptions import ValidationError
 from .model_validation import unique_message
 from .protocol import MISSING
@@ -35,9 +35,6 @@ from .settings import gql_channels_settings
 
 if TYPE_CHECKING:
     from strawberry import Schema
-
-__all__ = ["INT_MAX", "INT_MIN", "INT_TAIL", "InputShape", "InvalidInput", "accepts", "model_key", "too_many_keys"]
-
 
 class InvalidInput(ValidationError):
     """The fields ``translate`` refused, with the value of those it took (``value``).
