@@ -172,7 +172,7 @@ class ActionConsumer(ChannelsWSConsumer):
                 return await self._layer_receive()
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception:  # the layer is down: wait for it, keep serving reads
                 logger.warning("The channel layer is unavailable; retrying in %.1f s", delay, exc_info=True)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)

@@ -50,7 +50,7 @@ class SessionAuthMiddleware(AuthMiddleware):
             scope["user"]._wrapped = AnonymousUser()
 
 
-def AuthMiddlewareStack(inner: Any) -> Any:
+def AuthMiddlewareStack(inner: Any) -> Any:  # Channels' name for the same stack
     """Channels' ``AuthMiddlewareStack`` with ``SessionAuthMiddleware``."""
     return CookieMiddleware(SessionMiddleware(SessionAuthMiddleware(inner)))
 
