@@ -16,10 +16,11 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
-    GraphQLNonNull,
     OperationDefinitionNode,
 )
 
+from .dialects import Dialect, get_dialect
+from .handlers import LIST_CANCEL, SUBSCRIPTION_ACTIONS
 from .json_schemas import JSONSchemas, pascal_case
 
 if TYPE_CHECKING:
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["ASYNCAPI_VERSION", "asyncapi_document"]
 
 ASYNCAPI_VERSION = "3.0.0"
-#: Standard actions in the order a reader expects them; custom actions follow, as declared.
-_ACTION_ORDER = ("list", "create", "retrieve", "update", "partial_update", "destroy")
 _REQUEST_ID = {"description": "Any JSON value the client chooses; echoed in the reply to match it."}
 _ERROR_REPLY: dict[str, Any] = {
     "type": "object",
@@ -70,9 +69,15 @@ _CORRELATION_ID = {
 def asyncapi_document(
     consumer: type[ActionConsumer], *, host: str = "127.0.0.1:8000", pathname: str = "/ws/", version: str = "1.0.0"
 ) -> dict[str, Any]:
-    """The AsyncAPI document of ``consumer``'s legacy protocol, as JSON-ready data."""
+    """The AsyncAPI document of ``consumer``'s legacy protocol (in its dialect), as JSON-ready data."""
+    from .asyncapi_dcrf import (
+        DcrfBuilder,  # the other dialect's messages build on these
+    )
+
     routes = consumer.compiled_routes or consumer.as_asgi().consumer_initkwargs["compiled_routes"]
-    return _Builder(routes).document(consumer.__qualname__, host=host, pathname=pathname, version=version)
+    dialect = get_dialect(consumer.dialect)
+    builder = DcrfBuilder if dialect.name == DcrfBuilder.dialect_name else Builder
+    return builder(routes, dialect).document(consumer.__qualname__, host=host, pathname=pathname, version=version)
 
 
 def _address(pattern: str) -> str:
@@ -104,11 +109,22 @@ def _identifier(text: str) -> str:
     return re.sub(r"[^\w.-]+", "_", text).strip("_") or "root"
 
 
-class _Builder(JSONSchemas):
-    def __init__(self, routes: CompiledRoutes) -> None:
+class Builder(JSONSchemas):
+    """The document of a rest_framework_channels consumer; ``DcrfBuilder`` changes what differs for DCRF."""
+
+    description = (
+        'rest_framework_channels-style messages (`{"action", "route", "data"}`) answered from the '
+        "GraphQL schema by gql_channels. Every message is one JSON text frame on one WebSocket; "
+        "each channel is a route pattern the `route` key is matched against. Operations are "
+        "described from the client's side: it sends a request and receives one reply."
+    )
+    error_reply: dict[str, Any] = _ERROR_REPLY
+
+    def __init__(self, routes: CompiledRoutes, dialect: Dialect) -> None:
         super().__init__()
         self.routes = routes
-        self.schemas["ErrorReply"] = _ERROR_REPLY
+        self.dialect = dialect
+        self.schemas["ErrorReply"] = self.error_reply
         self.messages: dict[str, Any] = {
             "ErrorReply": {
                 "name": "ErrorReply",
@@ -128,26 +144,21 @@ class _Builder(JSONSchemas):
                 channel_id += "_"
             binding = self.routes.binding(entry.resource)
             channels[channel_id] = self.channel(entry.route, binding)
-            served = [action for action in binding.operations if action in binding.actions_for(entry.captures)]
-            for action in sorted(served, key=lambda a: (*_ACTION_ORDER, a).index(a)):  # stable: custom as declared
+            served = self.dialect.actions(binding, entry.captures)
+            for action, (standard, operation) in served.items():
+                if standard in SUBSCRIPTION_ACTIONS or operation is None:
+                    continue  # described by live() / the streamed list's cancel
                 action_id = _identifier(action)
-                request, reply = self.action_messages(binding, action, binding.operations[action], entry.captures)
+                request, reply = self.action_messages(binding, action, operation, entry.captures, standard=standard)
                 channels[channel_id]["messages"] |= {f"{action_id}_request": request, f"{action_id}_reply": reply}
-                operations[f"{channel_id}.{action_id}"] = self.operation(channel_id, action, binding.operations[action])
-            if "subscribe" in binding.actions_for(entry.captures):
+                operations[f"{channel_id}.{action_id}"] = self.operation(channel_id, action, operation)
+            if LIST_CANCEL in binding.actions_for(entry.captures):
+                self.cancel(channels[channel_id], operations, channel_id, binding)
+            if any(standard == "subscribe" for standard, _ in served.values()):
                 self.live(channels[channel_id], operations, channel_id, binding, entry.captures)
         return {
             "asyncapi": ASYNCAPI_VERSION,
-            "info": {
-                "title": f"{title} legacy action protocol",
-                "version": version,
-                "description": (
-                    'rest_framework_channels-style messages (`{"action", "route", "data"}`) answered from the '
-                    "GraphQL schema by gql_channels. Every message is one JSON text frame on one WebSocket; "
-                    "each channel is a route pattern the `route` key is matched against. Operations are "
-                    "described from the client's side: it sends a request and receives one reply."
-                ),
-            },
+            "info": {"title": f"{title} legacy action protocol", "version": version, "description": self.description},
             "defaultContentType": "application/json",
             "servers": {
                 "legacy": {
@@ -274,6 +285,55 @@ class _Builder(JSONSchemas):
             "messages": received,
         }
 
+    def cancel(self, channel: dict[str, Any], operations: dict[str, Any], channel_id: str, binding: BoundResource) -> None:
+        """``list_cancel``: stops the streamed list named by its ``request_id`` (200, ``data`` null)."""
+        type_name = next((op.shape.type_name for op in binding.operations.values() if op.shape), "")
+        request = self.request_schema(LIST_CANCEL, {}, ["request_id"])
+        reply = self.reply_schema(LIST_CANCEL, {"type": "null"}, 200)
+        channel["messages"] |= {
+            f"{LIST_CANCEL}_request": self.message_ref(f"{type_name}ListCancelRequest", "list_cancel request", request),
+            f"{LIST_CANCEL}_reply": self.message_ref(f"{type_name}ListCancelReply", "list_cancel reply", reply),
+        }
+        messages = f"#/channels/{channel_id}/messages"
+        operations[f"{channel_id}.{LIST_CANCEL}"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{channel_id}"},
+            "summary": "list_cancel: stops a streamed list.",
+            "messages": [{"$ref": f"{messages}/{LIST_CANCEL}_request"}],
+            "reply": {
+                "channel": {"$ref": f"#/channels/{channel_id}"},
+                "messages": [{"$ref": f"{messages}/{LIST_CANCEL}_reply"}, {"$ref": f"{messages}/error"}],
+            },
+        }
+
+    def request_schema(self, action: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+        """A request for ``action`` with ``properties`` beside its target (the route)."""
+        return {
+            "type": "object",
+            "required": ["action", "route", *required],
+            "properties": {
+                "action": {"const": action},
+                "route": {"type": "string", "description": "A route matching the channel's address."},
+                **properties,
+                "request_id": _REQUEST_ID,
+            },
+        }
+
+    def reply_schema(self, action: str, data: dict[str, Any], status: int) -> dict[str, Any]:
+        """A successful reply to ``action``."""
+        return {
+            "type": "object",
+            "required": ["errors", "data", "action", "route", "status"],
+            "properties": {
+                "errors": {"type": "array", "maxItems": 0},
+                "data": data,
+                "action": {"const": action},
+                "route": {"type": "string", "description": "The request's route, exactly as sent."},
+                "status": {"const": status},
+                "request_id": _REQUEST_ID,
+            },
+        }
+
     def message_ref(self, name: str, title: str, payload: dict[str, Any]) -> dict[str, str]:
         message = {
             "name": name,
@@ -285,7 +345,7 @@ class _Builder(JSONSchemas):
         return {"$ref": f"#/components/messages/{self.register(self.messages, name, message)}"}
 
     def action_messages(
-        self, binding: BoundResource, action: str, operation: Operation, captures: frozenset[str]
+        self, binding: BoundResource, action: str, operation: Operation, captures: frozenset[str], *, standard: str
     ) -> tuple[dict[str, str], dict[str, str]]:
         type_name = next((op.shape.type_name for op in binding.operations.values() if op.shape), "")
         base = f"{type_name}{pascal_case(action)}"
@@ -309,18 +369,7 @@ class _Builder(JSONSchemas):
             request["then"] = {"properties": {"data": self.request_data(binding, "partial_update", operation, captures)}}
             request["else"] = {"properties": {"data": data}}
         request["properties"]["request_id"] = _REQUEST_ID
-        reply = {
-            "type": "object",
-            "required": ["errors", "data", "action", "route", "status"],
-            "properties": {
-                "errors": {"type": "array", "maxItems": 0},
-                "data": self.reply_data(binding, action, operation),
-                "action": {"const": action},
-                "route": {"type": "string", "description": "The request's route, exactly as sent."},
-                "status": {"const": operation.status},
-                "request_id": _REQUEST_ID,
-            },
-        }
+        reply = self.reply_schema(action, self.reply_data(binding, action, operation), operation.status)
         return (
             self.message_ref(f"{base}Request", f"{action} request", request),
             self.message_ref(f"{base}Reply", f"{action} reply", reply),
@@ -332,45 +381,3 @@ class _Builder(JSONSchemas):
         names = ("page_query_param", "page_size_query_param", "limit_query_param", "offset_query_param", "cursor_query_param")
         params = [f"`{param}`" for name in names if (param := getattr(pagination, name, None))]
         return f"{text}, with a query string of {', '.join(params)}." if params else f"{text}."
-
-    def reply_data(self, binding: BoundResource, action: str, operation: Operation) -> dict[str, Any]:
-        if operation.shape is None:
-            return self.custom_reply_data(binding, operation)
-        if action == "destroy":
-            return {"type": "null"}
-        item = {"$ref": f"#/components/schemas/{self.item(binding, operation.shape)}"}
-        if action != "list":
-            return item
-        results = {"type": "array", "items": item}
-        if binding.pagination is None:
-            return results
-        page = {
-            "next": {"type": ["string", "null"], "description": "The route of the next page; null on the last."},
-            "previous": {"type": ["string", "null"], "description": "The route of the previous page; null on the first."},
-            "results": results,
-        }
-        if not hasattr(binding.pagination, "cursor_query_param"):
-            page = {"count": {"type": "integer", "minimum": 0}, **page}
-        return {"type": "object", "required": list(page), "properties": page}
-
-    def request_data(
-        self, binding: BoundResource, action: str, operation: Operation, captures: frozenset[str]
-    ) -> dict[str, Any] | None:
-        """The request's ``data``: a write's input, or a custom action's variables the route does not capture."""
-        if operation.input is not None and action in ("create", "update", "partial_update"):
-            return {"$ref": f"#/components/schemas/{self.input(binding, operation, partial=action == 'partial_update')}"}
-        if not operation.variables:
-            return None
-        definition = next(d for d in operation.document.definitions if isinstance(d, OperationDefinitionNode))
-        properties, required = {}, []
-        for variable in definition.variable_definitions or ():
-            name = variable.variable.name.value
-            if name in captures:
-                continue
-            type_ = dict(operation.variables)[name]
-            properties[name] = self.input_value(type_, None, name)
-            if isinstance(type_, GraphQLNonNull) and variable.default_value is None:
-                required.append(name)
-        if not properties:
-            return None
-        return {"type": "object", "required": required, "properties": properties}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .exceptions import (
     APIException,
@@ -23,13 +23,26 @@ from .exceptions import (
     as_api_exception,
     exception_handler,
 )
-from .protocol import MISSING, LegacyRequest, build_reply, decode_message, parse_frame, too_deep
+from .protocol import (
+    MISSING,
+    LegacyRequest,
+    build_reply,
+    decode_message,
+    parse_frame,
+    too_deep,
+)
 from .routing import RouteMatch, RouteTable
+
+if TYPE_CHECKING:
+    from .handlers import BoundResource
+    from .operations import Operation
 
 __all__ = ["DIALECTS", "Dialect", "DjangoChannelsRestFramework", "RestFrameworkChannels", "get_dialect"]
 
 #: Standard actions acting on one object: the lookup value is part of their target.
 DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy", "subscribe", "unsubscribe"})
+#: The order a reader expects actions in (tooling, documents); custom actions follow, as declared.
+ACTION_ORDER = ("list", "create", "retrieve", "update", "partial_update", "destroy", "subscribe", "unsubscribe", "list_cancel")
 
 
 class Dialect:
@@ -48,6 +61,19 @@ class Dialect:
     def standard_action(self, request: LegacyRequest) -> str | None:
         """The action's DRF name (``partial_update``...), what resources, permissions and usage know."""
         return request.action
+
+    def wire_action(self, action: str) -> str:
+        """What this dialect's clients call the DRF action ``action``."""
+        return action
+
+    def actions(self, binding: BoundResource, captures: frozenset[str]) -> dict[str, tuple[str, Operation | None]]:
+        """Every action served on a route capturing ``captures``: wire name -> (DRF name, its operation).
+
+        For tooling (``gql_channels_routes``, AsyncAPI); ``list_cancel`` runs no operation.
+        """
+        operations = binding.served_operations(captures)
+        served = sorted(binding.actions_for(captures), key=lambda a: ACTION_ORDER.index(a) if a in ACTION_ORDER else len(ACTION_ORDER))
+        return {self.wire_action(action): (action, operations.get(action)) for action in served}
 
     def route(self, request: LegacyRequest, table: RouteTable) -> str:
         """The route the request targets in the consumer's ``routepatterns``."""
@@ -119,6 +145,7 @@ class RestFrameworkChannels(Dialect):
 #: DCRF's wire names -> the DRF names resources know. DRF's own names are not actions there.
 _DCRF_ACTIONS = {"patch": "partial_update", "delete": "destroy", "subscribe_instance": "subscribe", "unsubscribe_instance": "unsubscribe"}
 _NOT_DCRF_ACTIONS = frozenset({"partial_update", "destroy", "subscribe", "unsubscribe"})
+_WIRE_NAMES = {standard: wire for wire, standard in _DCRF_ACTIONS.items()}
 #: DCRF's 405 for a message without ``action``.
 ACTION_MISSING = "Unable to find action in message body."
 
@@ -168,6 +195,14 @@ class DjangoChannelsRestFramework(Dialect):
         if request.action in _NOT_DCRF_ACTIONS:
             return None  # "partial_update" is DRF's name, not an action of this protocol
         return _DCRF_ACTIONS.get(request.action, request.action) if request.action is not None else None
+
+    def wire_action(self, action: str) -> str:
+        return _WIRE_NAMES.get(action, action)
+
+    def actions(self, binding: BoundResource, captures: frozenset[str]) -> dict[str, tuple[str, Operation | None]]:
+        # The message carries the key: a consumer serves its detail actions on the same target.
+        detail = captures | {binding.resource.lookup_url_kwarg}
+        return {**super().actions(binding, captures), **super().actions(binding, detail)}
 
     def route(self, request: LegacyRequest, table: RouteTable) -> str:
         if request.stream is not MISSING and table.resolve(request.stream) is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -133,7 +134,8 @@ class ModelEvents:
         """Send one event now (``data`` rendered here unless given, as for deletes)."""
         if action != "delete":
             data = self.render(pk)
-        message = {"model": self.model._meta.label_lower, "action": action, "pk": str(pk), "data": data}
+        # "event" tells the copies of one event apart from another's: subscribers of a process check it once.
+        message = {"event": uuid4().hex, "model": self.model._meta.label_lower, "action": action, "pk": str(pk), "data": data}
         layer = get_channel_layer()
         if layer is None:
             return

@@ -206,16 +206,26 @@ class GraphiQLHTTPConsumer(GraphQLHTTPConsumer):
         """Strawberry's parsing, once a JSON body is known to hold a request (or a batch of them).
 
         Strawberry calls ``.get("query")`` on whatever the body decodes to, so ``null`` or ``1`` were
-        500s with a traceback. The check decodes the body once more (at most ``MAX_HTTP_BODY_SIZE``).
+        500s with a traceback. The body is decoded once: Strawberry's own parsing gets it back from
+        ``decode_json``.
         """
         content_type, _ = parse_content_type(request.content_type or "")
         if request.method == "POST" and "application/json" in content_type:
-            data = self.parse_json(await request.get_body())
+            body = await request.get_body()
+            data = self.parse_json(body)
             if not all(isinstance(operation, dict) for operation in (data if isinstance(data, list) else [data])):
                 raise HTTPException(
                     400, 'A GraphQL request body must be a JSON object, {"query": ...} (a batch: a list of them).'
                 )
+            self._decoded_body = (body, data)
         return await super().parse_http_body(request)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """The body ``parse_http_body`` decoded already, else ``data`` decoded."""
+        decoded = getattr(self, "_decoded_body", None)
+        if decoded is not None and decoded[0] is data:
+            return decoded[1]
+        return super().decode_json(data)
 
     async def render_graphql_ide(self, request: ChannelsRequest) -> ChannelsResponse:
         """Render our page, with assets under ``<this path>/assets/`` (see ``GraphiQLAssets``)."""

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DEFAULT_DB_ALIAS, router, transaction
 from graphql import ExecutionResult, GraphQLScalarType, get_named_type
@@ -21,12 +21,33 @@ from strawberry import relay
 from strawberry.types.graphql import OperationType
 
 from .coercion import INT_MAX, accepts
-from .exceptions import APIException, NotFound, ValidationError, from_graphql_errors, from_operation_info
-from .execution import NeedsEventLoop, execute, execute_sync, subscribe
+from .db import database_sync_to_async, without_savepoints
+from .exceptions import (
+    APIException,
+    NotFound,
+    ValidationError,
+    from_graphql_errors,
+    from_operation_info,
+)
+from .execution import (
+    NeedsEventLoop,
+    execute,
+    execute_compiled,
+    execute_sync,
+    subscribe,
+)
 from .inputs import InvalidInput, model_key
 from .model_validation import drf_validation
 from .operations import OPERATION_INFO, RESULT, Operation, is_int_key
-from .pagination import BasePagination, CursorPage, CursorPagination, Page, WebsocketLimitOffsetPagination, WindowPagination
+from .pagination import (
+    BasePagination,
+    CursorPage,
+    CursorPagination,
+    Page,
+    WebsocketLimitOffsetPagination,
+    WindowPagination,
+)
+from .settings import gql_channels_settings
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -34,6 +55,7 @@ if TYPE_CHECKING:
     from django.db import models
     from strawberry import Schema
 
+    from .compiled import CompiledRead
     from .dialects import Dialect
     from .protocol import LegacyRequest
     from .resources import Resource
@@ -44,6 +66,8 @@ DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy"})
 _COLLECTION_ACTIONS = frozenset({"list", "create"})
 #: Served where the resource names a subscription field for that kind of route.
 SUBSCRIPTION_ACTIONS = frozenset({"subscribe", "unsubscribe"})
+#: Writes run by the mutations a resource names (strawberry-django's), not by custom actions.
+_GENERATED_WRITES = frozenset({"create", "update", "partial_update", "destroy"})
 #: Stops a streamed list (``Resource(stream=True)``), named by the list's ``request_id``.
 LIST_CANCEL = "list_cancel"
 
@@ -60,6 +84,8 @@ class BoundResource:
     subscriptions: dict[bool, Operation] = field(default_factory=dict)
     #: Queries found to reach async resolvers: executed on the event loop from then on.
     on_event_loop: set[str] = field(default_factory=set)
+    #: The compiled reads of generated lists and retrieves that can be compiled, by document (``compiled``).
+    compiled: dict[str, CompiledRead] = field(default_factory=dict)
 
     @property
     def model(self) -> type[models.Model] | None:
@@ -291,7 +317,14 @@ class BoundResource:
     def _write_atomic(self, operation: Operation, variables: dict[str, Any], context: Any) -> Any:
         model = operation.shape.model if operation.shape else None
         using = router.db_for_write(model) if model else DEFAULT_DB_ALIAS
-        with transaction.atomic(using=using), drf_validation(*self._sent(operation, variables)):
+        # A resource's own create/update/destroy mutations are strawberry-django's: no savepoints in them.
+        # A custom action's mutation is the user's code, which may catch an error inside a savepoint.
+        generated = operation.action in _GENERATED_WRITES
+        with (
+            transaction.atomic(using=using),
+            without_savepoints(using) if generated else nullcontext(),
+            drf_validation(*self._sent(operation, variables)),
+        ):
             result = execute_sync(
                 self.schema, operation.source, operation.document, variables, context,
                 operation_type=operation.operation_type, plain=operation.plain_readers,
@@ -344,7 +377,10 @@ class BoundResource:
         arguments = (self.schema, operation.source, operation.document, variables, context)
         kind, plain = operation.operation_type, operation.plain_readers
         result = None
-        if operation.source not in self.on_event_loop:
+        plan = self.compiled.get(operation.source)
+        if plan is not None and gql_channels_settings()["COMPILED_READS"]:
+            result = await database_sync_to_async(execute_compiled)(self.schema, plan, variables, context)
+        elif operation.source not in self.on_event_loop:
             try:
                 result = await database_sync_to_async(execute_sync)(
                     *arguments, operation_type=kind, plain=plain, optimize=operation.needs_optimizer

@@ -217,3 +217,45 @@ class JSONSchemas:
         else:
             schema = {"type": "object"}
         return schema if isinstance(type_, GraphQLNonNull) else _nullable(schema)
+
+    def reply_data(self, binding: BoundResource, action: str, operation: Operation) -> dict[str, Any]:
+        if operation.shape is None:
+            return self.custom_reply_data(binding, operation)
+        if action == "destroy":
+            return {"type": "null"}
+        item = {"$ref": f"#/components/schemas/{self.item(binding, operation.shape)}"}
+        if action != "list":
+            return item
+        results = {"type": "array", "items": item}
+        if binding.pagination is None:
+            return results
+        page = {
+            "next": {"type": ["string", "null"], "description": "The route of the next page; null on the last."},
+            "previous": {"type": ["string", "null"], "description": "The route of the previous page; null on the first."},
+            "results": results,
+        }
+        if not hasattr(binding.pagination, "cursor_query_param"):
+            page = {"count": {"type": "integer", "minimum": 0}, **page}
+        return {"type": "object", "required": list(page), "properties": page}
+
+    def request_data(
+        self, binding: BoundResource, action: str, operation: Operation, captures: frozenset[str]
+    ) -> dict[str, Any] | None:
+        """The request's ``data``: a write's input, or a custom action's variables the route does not capture."""
+        if operation.input is not None and action in ("create", "update", "partial_update"):
+            return {"$ref": f"#/components/schemas/{self.input(binding, operation, partial=action == 'partial_update')}"}
+        if not operation.variables:
+            return None
+        definition = next(d for d in operation.document.definitions if isinstance(d, OperationDefinitionNode))
+        properties, required = {}, []
+        for variable in definition.variable_definitions:
+            name = variable.variable.name.value
+            if name in captures:
+                continue
+            type_ = dict(operation.variables)[name]
+            properties[name] = self.input_value(type_, None, name)
+            if isinstance(type_, GraphQLNonNull) and variable.default_value is None:
+                required.append(name)
+        if not properties:
+            return None
+        return {"type": "object", "required": required, "properties": properties}

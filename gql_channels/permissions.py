@@ -10,11 +10,11 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, ClassVar, Protocol
 
 from asgiref.sync import iscoroutinefunction
-from channels.db import database_sync_to_async
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import CASCADE, Model
 from django.utils.functional import LazyObject, empty
 
+from .db import database_sync_to_async
 from .exceptions import PermissionDenied
 
 Scope = Mapping[str, Any]
@@ -30,7 +30,9 @@ class ModelResource(Protocol):
 
 async def resolve_user(scope: Scope) -> Any:
     """The scope's user or ``AnonymousUser()``; a lazy one is loaded in a thread (it may query the DB)."""
-    from django.contrib.auth.models import AnonymousUser  # not at import: gql_channels is an installed app
+    from django.contrib.auth.models import (
+        AnonymousUser,  # not at import: gql_channels is an installed app
+    )
 
     user = scope.get("user")
     if isinstance(user, LazyObject):

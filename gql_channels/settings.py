@@ -43,6 +43,13 @@ class GqlChannelsSettings(TypedDict):
     #: Most keys one relation list of a write may hold (legacy ``data``, and GraphQL mutations
     #: guarded by ``RelatedKeysLimiter``): each costs several queries; more are answered 400.
     MAX_RELATED_KEYS: int
+    #: Threads running legacy messages' database work, each with its own connections (``gql_channels.db``);
+    #: ``0`` is Channels' one shared thread; ``None``: 8, or 0 on SQLite.
+    DATABASE_THREADS: int | None
+    #: Generated lists and retrieves of plain columns and relation keys are read from the rows without
+    #: executing GraphQL field by field (``gql_channels.compiled``): ``True``, ``False``, or ``"compare"``
+    #: (both, a difference refused: for tests).
+    COMPILED_READS: bool | str
     #: Seconds between writes of the legacy usage counters to ``RouteUsage``
     #: (``gql_channels_usage``); ``None`` turns usage recording off.
     USAGE_FLUSH_INTERVAL: float | None
@@ -60,6 +67,8 @@ DEFAULTS = GqlChannelsSettings(
     MAX_PAGE_SIZE=1000,
     MAX_SUBSCRIPTIONS=100,
     MAX_RELATED_KEYS=100,
+    DATABASE_THREADS=None,
+    COMPILED_READS=True,
     USAGE_FLUSH_INTERVAL=10,
 )
 

@@ -9,18 +9,21 @@ both provide it, so ``bookChanged(pk:)`` serves graphql-transport-ws clients and
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+from collections import OrderedDict
 from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
-from channels.db import database_sync_to_async
 from django.db import models
 from strawberry.scalars import JSON
 from strawberry_django.filters import apply as apply_filters
 from strawberry_django.utils.typing import get_django_definition
 
+from .db import database_sync_to_async
 from .events import MODEL_EVENT_TYPE, OBJECT_EVENT_TYPE, model_group, object_group
+from .permissions import resolve_user
 
 
 @strawberry.type(description="A committed change of an object, rendered as a legacy retrieve renders it.")
@@ -61,14 +64,38 @@ async def model_events(
                 visible = message["pk"] in seen or _matches(filters, message["data"])
                 seen.discard(message["pk"])
             else:
-                visible = await _visible(info, model, message["pk"], filters, type_)
+                visible = await _visible(info, model, message, filters, type_)
                 (seen.add if visible else seen.discard)(message["pk"])
             if visible:
                 yield ModelEvent(action=message["action"], pk=strawberry.ID(message["pk"]), data=message["data"])
 
 
-@database_sync_to_async
-def _visible(info: strawberry.Info, model: type[models.Model], pk: str, filters: Any, type_: type | None) -> bool:
+#: Visibility checks under way or done, by (event, filters, type, user): one query per event for every
+#: subscriber of a process that has the same filters and user, not one per subscriber.
+_checks: OrderedDict[tuple[Any, ...], asyncio.Future[bool]] = OrderedDict()
+#: Checks remembered (the oldest are forgotten first; an event's subscribers ask within moments).
+_REMEMBERED = 4096
+
+
+async def _visible(
+    info: strawberry.Info, model: type[models.Model], message: dict[str, Any], filters: Any, type_: type | None
+) -> bool:
+    """Whether the subscriber may see the saved object: in the type's ``get_queryset`` and the filters.
+
+    Asked once per (event, filters, type, user) in a process; other subscribers wait for that answer.
+    """
+    user = await resolve_user(info.context["request"].scope)
+    key = (message.get("event"), message["pk"], repr(filters), type_, getattr(user, "pk", None))
+    check = _checks.get(key) if key[0] is not None else None
+    if check is None or check.cancelled() or (check.done() and check.exception() is not None):
+        check = asyncio.ensure_future(database_sync_to_async(_visible_in_database)(info, model, message["pk"], filters, type_))
+        _checks[key] = check
+        while len(_checks) > _REMEMBERED:
+            _checks.popitem(last=False)
+    return await asyncio.shield(check)  # a subscriber leaving does not cancel the others' answer
+
+
+def _visible_in_database(info: strawberry.Info, model: type[models.Model], pk: str, filters: Any, type_: type | None) -> bool:
     queryset = model._default_manager.filter(pk=pk)
     if type_ is not None and get_django_definition(type_) is not None and hasattr(type_, "get_queryset"):
         queryset = type_.get_queryset(queryset, info)

@@ -8,16 +8,10 @@ parser tests are skipped, except under ``CI``, where they fail.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
-import os
-import shutil
-import subprocess
-import sys
-from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -26,53 +20,7 @@ from example_project.consumers import LegacyConsumer
 from gql_channels.asyncapi import asyncapi_document
 from gql_channels.testing import ActionCommunicator
 
-SOURCE = Path(__file__).with_name("asyncapi_validator")
-TARGET = Path(sys.prefix) / "share" / "gql_channels" / "asyncapi-validator"
-
-Validate = Callable[..., tuple[int, list[dict[str, Any]]]]
-
-
-def skip_or_fail(reason: str) -> NoReturn:
-    """A developer without node/npm gets a skip; CI, which must have them, a failure."""
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def validate(tmp_path_factory: pytest.TempPathFactory) -> Validate:
-    """``validate(document, payloads=None) -> (exit code, diagnostics)`` with the official parser."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        skip_or_fail("node and npm are needed to run the official AsyncAPI parser (apt-get install nodejs npm)")
-    lock = hashlib.sha256((SOURCE / "package-lock.json").read_bytes()).hexdigest()
-    marker = TARGET / ".installed-lock"
-    if not (marker.is_file() and marker.read_text() == lock):
-        TARGET.mkdir(parents=True, exist_ok=True)
-        marker.unlink(missing_ok=True)
-        for name in ("package.json", "package-lock.json"):
-            shutil.copyfile(SOURCE / name, TARGET / name)
-        # --ignore-scripts: the parser needs no build step, and a dependency's postinstall phones home.
-        command = [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"]
-        done = subprocess.run(command, cwd=TARGET, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            skip_or_fail(f"`npm ci` of the AsyncAPI parser failed in {TARGET}:\n{done.stdout}{done.stderr}")
-        marker.write_text(lock)
-    shutil.copyfile(SOURCE / "validate.mjs", TARGET / "validate.mjs")
-    workdir = tmp_path_factory.mktemp("asyncapi")
-
-    def run(document: dict[str, Any], payloads: list[dict[str, Any]] | None = None) -> tuple[int, list[dict]]:
-        path = workdir / "asyncapi.json"
-        path.write_text(json.dumps(document))
-        args = [node, str(TARGET / "validate.mjs"), str(path)]
-        if payloads is not None:
-            (workdir / "payloads.json").write_text(json.dumps(payloads))
-            args.append(str(workdir / "payloads.json"))
-        done = subprocess.run(args, capture_output=True, text=True, check=False, timeout=120)
-        assert done.returncode in (0, 1), done.stderr
-        return done.returncode, json.loads(done.stdout)
-
-    return run
+from .conftest import Validate
 
 
 def errors(diagnostics: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -35,15 +35,19 @@ def run(*args: Any, **options: Any) -> str:
 
 
 def table(output: str) -> list[list[str]]:
-    """Rows of a printed table (header and rule dropped), cells split on runs of 2+ spaces."""
-    return [re.split(r"\s{2,}", line.strip()) for line in output.splitlines()[2:] if line.strip()]
+    """Rows of a printed table (what precedes its rule of dashes dropped), cells split on runs of 2+ spaces."""
+    lines = output.splitlines()
+    rule = next(n for n, line in enumerate(lines) if line.startswith("---"))
+    return [re.split(r"\s{2,}", line.strip()) for line in lines[rule + 1:] if line.strip()]
 
 
 # --- gql_channels_routes -------------------------------------------------------------------------
 
 
 def test_routes_lists_every_pattern_and_action_with_its_operation() -> None:
-    rows = table(run("gql_channels_routes", CONSUMER))
+    output = run("gql_channels_routes", CONSUMER)
+    assert output.startswith("LegacyConsumer: rest_framework_channels messages\n")
+    rows = table(output)
     assert ["test_child_route/", "list", "query ListArticles", "articles"] in rows
     assert ["test_child_route/", "create", "mutation CreateArticle", "createArticle"] in rows
     assert [r"^test_child_route/(?P<pk>[-\w]+)/$", "retrieve", "query RetrieveArticle", "article"] in rows
@@ -243,3 +247,23 @@ def test_usage_help_says_counts_lag() -> None:
     help_text = " ".join(command.create_parser("manage.py", "gql_channels_usage").format_help().split())
     assert 'written by each server process every GQL_CHANNELS["USAGE_FLUSH_INTERVAL"] seconds' in help_text
     assert "lag by up to that much" in help_text
+
+
+def test_routes_of_a_dcrf_consumer_use_its_wire_names() -> None:
+    output = run("gql_channels_routes", "example_project.consumers.BookConsumer")
+    assert output.startswith("BookConsumer: djangochannelsrestframework messages\n")
+    assert [row[0:2] for row in table(output)] == [
+        ["-", action] for action in (
+            "list", "create", "publish", "retrieve", "update", "patch", "delete", "subscribe_instance",
+            "unsubscribe_instance",
+        )
+    ]
+
+
+@pytest.mark.django_db
+def test_translate_a_dcrf_message() -> None:
+    message = '{"action": "retrieve", "pk": 1, "request_id": 5}'
+    output = run("gql_channels_translate", message, "--consumer", "example_project.consumers.BookConsumer", "--json")
+    result = json.loads(output)
+    assert result["route"] == "" and result["operations"][0]["variables"] == {"pk": "1"}
+    assert result["status"] == 404  # the test database has no book 1: the reply's response_status

@@ -20,7 +20,12 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.test import Client
 
-from example_project.consumers import ArticleConsumer, BookConsumer, MultiplexedConsumer, StreamedArticleConsumer
+from example_project.consumers import (
+    ArticleConsumer,
+    BookConsumer,
+    MultiplexedConsumer,
+    StreamedArticleConsumer,
+)
 from example_project.demo.models import Article, Author, Book
 
 from .conftest import HUNG
@@ -566,3 +571,48 @@ async def test_a_single_resource_consumer_answers_any_stream(dcrf, library) -> N
     got = await client({"stream": "library", "payload": {"action": "retrieve", "pk": library["books"][0].id}})
     assert got["stream"] == "library" and got["payload"]["response_status"] == 200
     await asyncio.sleep(0)
+
+
+# --- hostile input -----------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+dcrf_actions = st.sampled_from([
+    "list", "retrieve", "create", "update", "patch", "delete", "subscribe_instance", "unsubscribe_instance",
+    "publish", "list_cancel", "partial_update", "destroy", "nope",
+]) | json_values
+messages = st.fixed_dictionaries(
+    {},
+    optional={
+        "action": dcrf_actions, "request_id": json_values,
+        "pk": st.sampled_from([1, 2, "1", 999, -1, 2**70, 1.5, True, None, "x", [1]]) | json_values,
+        "data": st.fixed_dictionaries({}, optional={"title": json_values, "author": json_values, "tags": json_values,
+                                                     "pages": json_values, "published": json_values}) | json_values,
+        "limit": json_values, "offset": json_values, "stream": json_values, "payload": json_values,
+        "self": json_values, "scope": json_values, "kwargs": json_values,
+    },
+)
+
+
+@pytest.mark.django_db(transaction=True)
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sent=st.lists(messages, min_size=1, max_size=5))
+async def test_any_frame_gets_one_well_formed_reply(dcrf, library, sent: list[dict[str, Any]]) -> None:
+    """Random DCRF messages from a user who may write books: each gets exactly one envelope in DCRF's shape
+    (a subscription's events aside), never a 500, and the connection keeps serving."""
+    client = await dcrf(BookConsumer, "editor")
+    for message in sent:
+        await client.send(message)
+        got = await client.receive()  # checks the envelope's keys, order, types and json.dumps text
+        payload = got.get("payload", got)
+        assert payload["response_status"] in (200, 201, 204, 400, 403, 404, 405), got
+        while not await client.nothing(0.05):  # events of a subscription this example made
+            event = (await client.receive()).get("payload")
+            assert event is None or event["action"] in ("update", "delete")
+    assert (await client({"action": "retrieve", "pk": library["books"][0].id}))["response_status"] in (200, 404)

@@ -128,3 +128,33 @@ async def test_legacy_graphql_ws_subprotocol_reaches_graphql(demo_server: str) -
         assert socket.subprotocol == "graphql-ws"
         await socket.send(json.dumps({"type": "connection_init"}))
         assert json.loads(await socket.recv())["type"] == "connection_ack"
+
+
+async def test_the_readmes_dcrf_exchange(demo_server: str) -> None:
+    """The README's djangochannelsrestframework snippet, against the demo: what it prints."""
+    async with websockets.connect(f"ws://{demo_server}/ws/books/") as socket:
+        await socket.send(json.dumps({"action": "retrieve", "pk": 1, "request_id": 1}))
+        retrieved = json.loads(await socket.recv())
+        await socket.send(json.dumps({"action": "patch", "pk": 1, "data": {"pages": 200}, "request_id": 2}))
+        refused = json.loads(await socket.recv())
+    created_at = retrieved["data"].pop("created_at")
+    assert retrieved == {
+        "errors": [],
+        "data": {"id": 1, "title": "A Wizard of Earthsea", "pages": 183, "published": True, "author": 1, "tags": [1, 2]},
+        "action": "retrieve", "response_status": 200, "request_id": 1,
+    }
+    assert created_at.endswith("+00:00") or created_at.endswith("Z")
+    assert refused == {
+        "errors": ["You do not have permission to perform this action."], "data": None, "action": "patch",
+        "response_status": 403, "request_id": 2,
+    }
+    async with websockets.connect(f"ws://{demo_server}/ws/articles/") as socket:
+        await socket.send(json.dumps({"action": "list", "limit": 2, "offset": 30, "request_id": "page"}))
+        page = json.loads(await socket.recv())
+    assert page == {
+        "errors": [],
+        "data": {"count": 100, "results": [{"id": 31, "title": "Title31", "content": "Content31"},
+                                          {"id": 32, "title": "Title32", "content": "Content32"}],
+                 "limit": 2, "offset": 30},
+        "action": "list", "response_status": 200, "request_id": "page",
+    }

@@ -37,9 +37,11 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-async def queries(client: ActionCommunicator, statements: list[str], route: str, action: str = "list") -> tuple[int, dict]:
+async def queries(
+    client: ActionCommunicator, statements: list[str], route: str, action: str = "list", *data: Any
+) -> tuple[int, dict]:
     statements.clear()
-    reply = await client.request(action, route)
+    reply = await client.request(action, route, *data)
     return len(statements), reply
 
 
@@ -72,3 +74,12 @@ async def test_book_retrieve_adds_only_the_many_to_many_query(client: ActionComm
 async def test_an_empty_counted_page_falls_back_to_counting(client: ActionCommunicator, many_books, statements) -> None:
     count, reply = await queries(client, statements, "books/?page=4")
     assert reply["status"] == 404 and count == 2  # the empty page, then COUNT(*) to tell the page is invalid
+
+
+async def test_a_create_is_one_insert_in_one_transaction(client: ActionCommunicator, statements) -> None:
+    """strawberry-django's mutation nests two atomic blocks in the write's own; they take no savepoints."""
+    count, reply = await queries(client, statements, "articles/", "create", {"title": "t", "content": "c"})
+    assert reply["status"] == 201
+    assert [sql.split()[0] for sql in statements if sql.split()[0] != "BEGIN"] == ["INSERT"], statements
+    assert count <= 3
+

@@ -206,3 +206,46 @@ async def test_an_idle_subscriber_keeps_its_channel_layer_connection(servers: tu
         assert (event["action"], event["request_id"], event["data"]["pages"]) == ("update", "idle", 305)
     for log in LOGS:
         assert "channel layer is unavailable" not in log.read_text(errors="replace"), log.read_text()[-3000:]
+
+
+async def test_both_dialects_side_by_side_across_processes(servers: tuple[str, str, str]) -> None:
+    """A rest_framework_channels client on one process and djangochannelsrestframework clients (one consumer per
+    URL, and multiplexed) on the other watch the same book; a write through either dialect reaches each
+    subscriber once, in its own dialect (book 4: the first test of the module deleted book 3)."""
+    first, second, editor = servers
+    cookie = {"Cookie": editor}
+    async with (
+        websockets.connect(f"ws://{first}/ws/") as legacy,
+        websockets.connect(f"ws://{second}/ws/books/", additional_headers=cookie) as dcrf,
+        websockets.connect(f"ws://{second}/ws/multiplex/") as multiplexed,
+    ):
+        await legacy.send(json.dumps({"action": "subscribe", "route": "books/4/", "request_id": "rfc"}))
+        assert json.loads(await legacy.recv())["status"] == 201
+        await dcrf.send(json.dumps({"action": "subscribe_instance", "pk": 4, "request_id": "dcrf"}))
+        assert json.loads(await dcrf.recv())["response_status"] == 201
+        subscribe = {"action": "subscribe_instance", "pk": 4, "request_id": "mux"}
+        await multiplexed.send(json.dumps({"stream": "books", "payload": subscribe}))
+        assert json.loads(await multiplexed.recv())["payload"]["response_status"] == 201
+
+        await dcrf.send(json.dumps({"action": "patch", "pk": 4, "data": {"pages": 175}, "request_id": "w"}))
+        written = json.loads(await asyncio.wait_for(dcrf.recv(), 30))
+        assert (written["action"], written["response_status"], written["request_id"]) == ("patch", 200, "w")
+        book = written["data"]
+        own = json.loads(await asyncio.wait_for(dcrf.recv(), 30))  # the reply first, then its own event
+        assert own == {"errors": [], "data": book, "action": "update", "response_status": 200, "request_id": "dcrf"}
+        assert json.loads(await asyncio.wait_for(multiplexed.recv(), 30)) == {"stream": "books", "payload": {**own, "request_id": "mux"}}
+        assert json.loads(await asyncio.wait_for(legacy.recv(), 30)) == {
+            "errors": [], "data": book, "action": "update", "route": "books/4/", "status": 200, "request_id": "rfc"
+        }
+        # Deleted through the other dialect, on the other process.
+        async with websockets.connect(f"ws://{first}/ws/", additional_headers=cookie) as writer:
+            await writer.send(json.dumps({"action": "destroy", "route": "books/4/"}))
+            assert json.loads(await asyncio.wait_for(writer.recv(), 30))["status"] == 204
+        deleted = {"errors": [], "data": {"pk": 4}, "action": "delete", "response_status": 204, "request_id": "dcrf"}
+        assert json.loads(await asyncio.wait_for(dcrf.recv(), 30)) == deleted
+        assert json.loads(await asyncio.wait_for(multiplexed.recv(), 30)) == {"stream": "books", "payload": {**deleted, "request_id": "mux"}}
+        gone = json.loads(await asyncio.wait_for(legacy.recv(), 30))
+        assert (gone["action"], gone["route"], gone["request_id"], gone["data"]["id"]) == ("delete", "books/4/", "rfc", 4)
+        for socket in (legacy, dcrf, multiplexed):  # exactly once
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(socket.recv(), 1)

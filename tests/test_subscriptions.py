@@ -302,3 +302,39 @@ async def test_a_running_subscription_that_fails_is_logged(library, monkeypatch,
         failed = [r for r in caplog.records if "stopped pushing events" in r.message]
         assert len(failed) == 1 and "the channel layer went away" in str(failed[0].exc_info[1])
         assert (await client.request("list", "books/"))["status"] == 200
+
+
+async def test_one_visibility_query_per_event_for_every_subscriber_alike(library, monkeypatch) -> None:
+    """Fifty subscribers of one process to the same filtered list: the saved book is checked against
+    the filters and ``get_queryset`` once for all of them, not once each (issue 14's fan-out)."""
+    from django.db.backends.utils import CursorWrapper
+
+    statements: list[str] = []
+    execute = CursorWrapper.execute
+
+    def counting(self: CursorWrapper, sql: str, params: Any = None) -> Any:
+        statements.append(sql)
+        return execute(self, sql, params)
+
+    book = library["books"][0]
+    clients = [ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/") for _ in range(50)]
+    for client in clients:
+        await client.__aenter__()
+        subscribed = await client.request("subscribe", f"books/?author={book.author_id}", request_id="list")
+        assert subscribed["status"] == 201
+    try:
+        monkeypatch.setattr(CursorWrapper, "execute", counting)
+
+        def rename() -> None:
+            book.title = "Renamed"
+            book.save()
+
+        await write(rename)
+        events = [await client.receive_json_from(timeout=HUNG) for client in clients]
+        assert {(e["action"], e["data"]["title"]) for e in events} == {("update", "Renamed")}
+        # The writer's UPDATE and rendering aside, the subscribers asked the database one thing: exists().
+        checks = [sql for sql in statements if ' AS "a" FROM ' in sql and sql.endswith('LIMIT 1')]
+        assert len(checks) == 1, statements
+    finally:
+        for client in clients:
+            await client.disconnect()

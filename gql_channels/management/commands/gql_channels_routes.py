@@ -14,11 +14,10 @@ from django.utils.module_loading import import_string
 from graphql import FieldNode, OperationDefinitionNode
 
 from gql_channels.consumers import ActionConsumer, CompiledRoutes
+from gql_channels.dialects import Dialect, get_dialect
 from gql_channels.operations import Operation
 from gql_channels.settings import gql_channels_settings
 
-#: Standard actions in the order a reader expects them; custom actions follow, as declared.
-_ACTION_ORDER = ("list", "create", "retrieve", "update", "partial_update", "destroy")
 CONSUMER_HELP = 'Dotted path of an ActionConsumer subclass (default: GQL_CHANNELS["CONSUMER"]).'
 
 
@@ -48,13 +47,15 @@ def compiled_routes(consumer: type[ActionConsumer]) -> CompiledRoutes:
     return consumer_app(consumer).consumer_initkwargs["compiled_routes"]
 
 
-def served(routes: CompiledRoutes) -> Iterator[tuple[str, frozenset[str], str, Operation]]:
-    """``(route pattern, captures, action, operation)`` for every pattern and action served, in order."""
+def served(routes: CompiledRoutes, dialect: Dialect) -> Iterator[tuple[str, frozenset[str], str, Operation]]:
+    """``(route pattern, captures, action, operation)`` for every pattern and action served, in order.
+
+    Actions by the name the dialect's clients send (DCRF's ``patch``, ``subscribe_instance``...).
+    """
     for entry in routes.table.entries():
-        operations = routes.binding(entry.resource).served_operations(entry.captures)
-        ordered = sorted(operations, key=lambda a: _ACTION_ORDER.index(a) if a in _ACTION_ORDER else len(_ACTION_ORDER))
-        for action in ordered:
-            yield entry.route, entry.captures, action, operations[action]
+        for action, (_, operation) in dialect.actions(routes.binding(entry.resource), entry.captures).items():
+            if operation is not None:
+                yield entry.route, entry.captures, action, operation
 
 
 def operation_title(operation: Operation) -> str:
@@ -89,12 +90,14 @@ class Command(BaseCommand):
         parser.add_argument("--documents", action="store_true", help="Print each full GraphQL document too.")
 
     def handle(self, *args: Any, consumer: str | None, documents: bool, **options: Any) -> None:
-        routes = compiled_routes(load_consumer(consumer))
+        consumer_class = load_consumer(consumer)
+        routes, dialect = compiled_routes(consumer_class), get_dialect(consumer_class.dialect)
         rows = [
-            (route, action, operation_title(operation), ", ".join(root_fields(operation)))
-            for route, _, action, operation in served(routes)
+            (route or None, action, operation_title(operation), ", ".join(root_fields(operation)))
+            for route, _, action, operation in served(routes, dialect)
         ]
+        self.stdout.write(f"{consumer_class.__qualname__}: {dialect.name} messages\n")
         self.stdout.write(format_table(("ROUTE", "ACTION", "OPERATION", "ROOT FIELD"), rows))
         if documents:
-            for route, _, action, operation in served(routes):
+            for route, _, action, operation in served(routes, dialect):
                 self.stdout.write(f"\n# {route} {action}\n{operation.source}")

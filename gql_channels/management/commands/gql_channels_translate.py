@@ -22,8 +22,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections, transaction
 
 from gql_channels import usage
+from gql_channels.db import shared_thread
 from gql_channels.execution import TracedOperation, trace
-from gql_channels.management.commands.gql_channels_routes import CONSUMER_HELP, consumer_app, load_consumer
+from gql_channels.management.commands.gql_channels_routes import (
+    CONSUMER_HELP,
+    consumer_app,
+    load_consumer,
+)
 from gql_channels.protocol import LegacyRequest
 
 
@@ -49,8 +54,8 @@ def serve(consumer: Any, request: LegacyRequest, *, execute: bool) -> tuple[dict
     """Run ``consumer.handle(request)``; return the reply and the operations it executed.
 
     Not counted as legacy usage. Unless ``execute``, every database's transaction is rolled
-    back. Writes run through ``database_sync_to_async``, which under ``async_to_sync`` runs in
-    this (the calling) thread, on the connections the rolled-back transactions hold.
+    back. The database work runs on Channels' shared thread (``shared_thread``), which under
+    ``async_to_sync`` is this (the calling) thread, on the connections the rolled-back transactions hold.
     """
 
     async def handle() -> tuple[dict[str, Any], list[TracedOperation]]:
@@ -58,7 +63,7 @@ def serve(consumer: Any, request: LegacyRequest, *, execute: bool) -> tuple[dict
             reply = await consumer.handle(request)
         return reply, traced
 
-    with usage.not_recorded(), _connections_kept(), ExitStack() as stack:
+    with usage.not_recorded(), _connections_kept(), shared_thread(), ExitStack() as stack:
         if not execute:
             for alias in connections:
                 stack.enter_context(transaction.atomic(using=alias))
@@ -104,7 +109,8 @@ class Command(BaseCommand):
             output = {"route": route, "operations": operations, "reply": reply if execute else None, "status": status}
             self.stdout.write(json.dumps(output, indent=2, default=str))
             return
-        self.stdout.write(f"Route: {route if route is not None else '(no route pattern matches)'}")
+        shown = {None: "(no route pattern matches)", "": '"" (the consumer itself)'}.get(route, route)
+        self.stdout.write(f"Route: {shown}")
         for number, op in enumerate(traced, 1):
             self.stdout.write(f"\nOperation {number}:\n{op.source}")
             self.stdout.write(f"Variables: {json.dumps(op.variables, default=str)}")
