@@ -248,7 +248,7 @@ class JSONSchemas:
             return None
         definition = next(d for d in operation.document.definitions if isinstance(d, OperationDefinitionNode))
         properties, required = {}, []
-        for variable in definition.variable_definitions:
+        for variable in definition.variable_definitions or ():
             name = variable.variable.name.value
             if name in captures:
                 continue
