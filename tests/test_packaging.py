@@ -35,7 +35,7 @@ README_SETTINGS = '''
 INSTALLED_APPS += ["channels", "strawberry_django", "gql_channels", "shop"]
 ASGI_APPLICATION = "myproject.asgi.application"
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-GQL_CHANNELS = {}  # optional: DEFAULT_PAGINATION_CLASS, PAGE_SIZE, CONSUMER, USAGE_FLUSH_INTERVAL, GRAPHIQL_ASSETS_DIR
+GQL_CHANNELS = {}  # optional: DEFAULT_PAGINATION_CLASS, PAGE_SIZE, CONSUMER, DATABASE_THREADS, COMPILED_READS, ...
 '''
 
 #: README step 2: myproject/consumers.py.
