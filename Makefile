@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test graphiql bench-cursor bench-events bench
+.PHONY: demo test lint graphiql bench-cursor bench-events bench
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -34,6 +34,11 @@ demo: $(VENV)/.demo-installed graphiql
 
 test: $(VENV)/.test-installed graphiql
 	$(PY) -m pytest
+
+# The package says it is typed (py.typed): mypy with django-stubs on gql_channels/, ruff on everything (pyproject.toml).
+lint: $(VENV)/.test-installed
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 # Deep cursor pages vs the first page on 1,000,000 rows (keyset pagination; see benchmarks/).
 bench-cursor: $(VENV)/.demo-installed

@@ -378,10 +378,6 @@ class Builder(JSONSchemas):
     def route_description(self, binding: BoundResource, action: str) -> str:
         text = "A route matching the channel's address"
         pagination = binding.pagination if action == "list" else None
-        params = [
-            getattr(pagination, name, None)
-            for name in ("page_query_param", "page_size_query_param", "limit_query_param",
-                         "offset_query_param", "cursor_query_param")
-        ]
-        params = [f"`{param}`" for param in params if param]
+        names = ("page_query_param", "page_size_query_param", "limit_query_param", "offset_query_param", "cursor_query_param")
+        params = [f"`{param}`" for name in names if (param := getattr(pagination, name, None))]
         return f"{text}, with a query string of {', '.join(params)}." if params else f"{text}."

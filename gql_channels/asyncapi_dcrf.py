@@ -180,7 +180,7 @@ class DcrfBuilder(Builder):
         shape = next((op.shape for op in binding.operations.values() if op.shape), None)
         if shape is None:
             return
-        events = {
+        events: dict[str, tuple[str, dict[str, Any], int]] = {
             "update_event": ("update", {"$ref": f"#/components/schemas/{self.item(binding, shape)}"}, 200),
             "delete_event": ("delete", {"type": "object", "required": ["pk"], "properties": {"pk": _KEY}}, 204),
         }

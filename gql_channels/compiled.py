@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import MultipleObjectsReturned
 from django.db import models
@@ -31,6 +31,7 @@ from graphql import (
     GraphQLError,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLScalarType,
     OperationDefinitionNode,
     get_named_type,
 )
@@ -39,6 +40,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.types import Info
 from strawberry.types.arguments import convert_arguments
+from strawberry.types.graphql import OperationType
 from strawberry_django.fields.field import (
     StrawberryDjangoField,
     StrawberryOffsetPaginatedExtension,
@@ -46,7 +48,7 @@ from strawberry_django.fields.field import (
 from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.utils.typing import get_django_definition
 
-from .operations import PK, RESULT, _type_fields
+from .operations import PK, RESULT, _type_fields, root_fields
 from .paginated import TOTAL_COUNT
 
 if TYPE_CHECKING:
@@ -109,6 +111,7 @@ class CompiledRead:
             return ExecutionResult(data=None, errors=executor)
         node = next(s for s in definition.selection_set.selections if isinstance(s, FieldNode))
         query_type = schema._schema.query_type
+        assert query_type is not None, "a compiled read is a generated query"
         field_def = query_type.fields[self.operation.field_name]
         raw_info = executor.build_resolve_info(field_def, [node], query_type, Path(None, RESULT, query_type.name))
         info = Info(_raw_info=raw_info, _field=self.field)
@@ -141,7 +144,7 @@ class CompiledRead:
             counted = page is not None and TOTAL_COUNT in page.query.annotations
             rows = self._rows(page, extra=(TOTAL_COUNT,) if counted else ()) if page is not None else []
             total = rows[0][1][0] if counted and rows else paginated.get_total_count()
-            info_field = type(paginated).__strawberry_definition__.get_field("page_info")  # type: ignore[attr-defined]
+            info_field = type(paginated).__strawberry_definition__.get_field("page_info")
             page_info = info_field.base_resolver(paginated)
             return {
                 "results": [item for item, _ in rows],
@@ -152,7 +155,8 @@ class CompiledRead:
             return [item for item, _ in self._rows(queryset(None, info, **kwargs))]
         found = self._rows(queryset(None, info, **kwargs)[:_GET_ROWS])
         if not found:
-            raise self.model.DoesNotExist(f"{self.model._meta.object_name} matching query does not exist.")
+            # The model's own DoesNotExist, as QuerySet.get() raises it (django-stubs know it on concrete models only).
+            raise cast(Any, self.model).DoesNotExist(f"{self.model._meta.object_name} matching query does not exist.")
         if len(found) > 1:
             raise MultipleObjectsReturned(f"get() returned more than one {self.model._meta.object_name}.")
         return found[0][0]
@@ -217,7 +221,7 @@ def compile_read(schema: Schema, operation: Operation) -> CompiledRead | None:
         kind = "retrieve"
     else:
         return None
-    field_def = schema._schema.query_type.fields[operation.field_name]
+    field_def = root_fields(schema, OperationType.QUERY)[operation.field_name]
     allowed = (StrawberryOffsetPaginatedExtension,) if kind == "offset" else ()
     field = _django_field(field_def.extensions.get("strawberry-definition"), allowed)
     if field is None or field.django_model is not shape.model:
@@ -236,21 +240,24 @@ def compile_read(schema: Schema, operation: Operation) -> CompiledRead | None:
         nullable = not isinstance(field_type, GraphQLNonNull)
         named = get_named_type(field_type)
         if not model_field.is_relation:
-            if info.field.resolve not in shape.plain_readers:
+            if info.field.resolve not in shape.plain_readers or not isinstance(named, GraphQLScalarType):
                 return None  # computed, choices, extensions...: only GraphQL knows
             columns.append(_Column(key, model_field.attname, named.serialize, relation=False, nullable=nullable))
             continue
+        related = model_field.related_model
         if _django_field(info.field.extensions.get("strawberry-definition")) is None or info.field.args:
             return None
-        related_key = _related_key_serializer(schema, named, model_field.related_model)
+        if not isinstance(related, type) or not issubclass(related, models.Model):
+            return None
+        related_key = _related_key_serializer(schema, named, related)
         if related_key is None:
             return None
         if model_field.many_to_one or model_field.one_to_one:
             columns.append(_Column(key, model_field.attname, related_key, relation=True, nullable=nullable))
-        elif model_field.many_to_many and model_field.related_model._meta.ordering:
+        elif isinstance(model_field, models.ManyToManyField) and related._meta.ordering:
             # Unordered related rows come in whatever order each query's plan gives: nothing to match.
             back = model_field.related_query_name()
-            to_many.append(_ToMany(key, model_field.related_model, back, related_key))
+            to_many.append(_ToMany(key, related, back, related_key))
         else:
             return None
     return CompiledRead(operation, field, shape.model, tuple(columns), tuple(to_many), kind)
@@ -271,4 +278,5 @@ def _related_key_serializer(schema: Schema, related: Any, model: type[models.Mod
     key = infos.get(pk_name)
     if key is None or key.global_id or _django_field(key.field.extensions.get("strawberry-definition")) is None:
         return None
-    return get_named_type(key.field.type).serialize
+    named = get_named_type(key.field.type)
+    return named.serialize if isinstance(named, GraphQLScalarType) else None

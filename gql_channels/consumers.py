@@ -31,7 +31,7 @@ from .operations import RESULT
 from .permissions import AllowAny, PermissionClass, check_connect, check_permissions
 from .protocol import MISSING, LegacyRequest, encode_reply
 from .resources import Resource
-from .routing import RouteMatch, RouteTable
+from .routing import LookupKey, RouteEntry, RouteMatch, RouteTable, ends_with_capture, lookup_key
 from .settings import gql_channels_settings
 
 logger = logging.getLogger("gql_channels")
@@ -41,7 +41,13 @@ BROADCAST_TYPE = "gql_channels.broadcast"
 
 
 class CompiledRoutes:
-    """A route table whose resources are bound to one schema (documents built and validated)."""
+    """A route table whose resources are bound to one schema (documents built and validated).
+
+    A route capturing one key that is not its resource's ``lookup_url_kwarg`` and ends with it
+    (``products/(?P<uuid>[-\\w]+)/$`` for a resource looking objects up by ``pk``) serves the detail
+    actions with that capture as the lookup. Any other route capturing keys but not the lookup
+    would serve ``list`` there, ignoring them: refused when the class is built.
+    """
 
     def __init__(
         self,
@@ -50,14 +56,26 @@ class CompiledRoutes:
         dialect: Dialect = DIALECTS["rest_framework_channels"],
     ) -> None:
         deny_instead_of_failing_silently()
-        self.table = RouteTable(routepatterns)
-        self.bindings: dict[int, BoundResource] = {}
-        for entry in self.table.entries():
+        lookups: dict[LookupKey, tuple[str, str]] = {}
+        #: Whether each resource is served on a collection route (only then does ``list`` need planning).
+        collection: dict[int, bool] = {}
+        for entry in RouteTable(routepatterns).entries():
             resource = entry.resource
             if not isinstance(resource, Resource):
                 raise ImproperlyConfigured(f"Route {entry.route!r} must point at a Resource, not {resource!r}.")
+            detail = resource.lookup_url_kwarg in entry.captures
+            if entry.captures and not detail:
+                capture = _lookup_capture(entry, resource, schema)
+                if capture is not None:
+                    lookups[lookup_key(resource, entry.captures)] = (capture, resource.lookup_url_kwarg)
+                    detail = True
+            collection[id(resource)] = collection.get(id(resource), False) or not detail
+        self.table = RouteTable(routepatterns, lookups)
+        self.bindings: dict[int, BoundResource] = {}
+        for entry in self.table.entries():
+            resource = entry.resource
             if id(resource) not in self.bindings:
-                self.bindings[id(resource)] = resource.bind(schema)
+                self.bindings[id(resource)] = resource.bind(schema, collection=collection[id(resource)])
             binding = self.bindings[id(resource)]
             # A DCRF message carries its object's key (``pk``): a detail action needs no route capturing it.
             keyed = entry.captures | {resource.lookup_url_kwarg}
@@ -70,6 +88,24 @@ class CompiledRoutes:
 
     def binding(self, resource: Any) -> BoundResource:
         return self.bindings[id(resource)]
+
+
+def _lookup_capture(entry: RouteEntry, resource: Resource, schema: Any) -> str | None:
+    """The capture serving as ``entry``'s lookup, ``None`` for a route of custom actions only; else refused."""
+    names = resource.action_names(schema)
+    detail = any(names[action] for action in ("retrieve", "update", "destroy")) or resource.subscription_names[True]
+    captures = sorted(entry.captures)
+    if detail and len(captures) == 1 and ends_with_capture(entry, captures[0]):
+        return captures[0]
+    if not (detail or names["list"] or names["create"]):
+        return None
+    lookup = resource.lookup_url_kwarg
+    raise ImproperlyConfigured(
+        f"Route {entry.route!r} captures {', '.join(f'`{c}`' for c in captures)}, but {resource!r} finds its "
+        f"objects by `{lookup}` (lookup_url_kwarg): its list would ignore the capture and its detail actions "
+        f"would not be served there. Capture the key as `{lookup}` (`(?P<{lookup}>...)`, `<str:{lookup}>`), "
+        f"or pass Resource(..., lookup_url_kwarg={captures[-1]!r})."
+    )
 
 
 class ActionConsumer(ChannelsWSConsumer):
@@ -115,13 +151,15 @@ class ActionConsumer(ChannelsWSConsumer):
     def __init__(self, *args: Any, compiled_routes: CompiledRoutes, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.compiled_routes = compiled_routes
+        #: The same, never ``None`` on an instance.
+        self.routes: CompiledRoutes = compiled_routes
         self.protocol: Dialect = get_dialect(self.dialect)
         self._in_flight: set[asyncio.Task[None]] = set()
         #: Writes being served: a pushed event waits for the replies of those under way (reply first).
         self._writes: set[asyncio.Task[Any]] = set()
         self._send_lock = asyncio.Lock()
         #: Live ``subscribe`` s, by (target, request_id as JSON), each pushing events from its own task.
-        self._subscriptions: dict[tuple[str, str | None], asyncio.Task[None]] = {}
+        self._subscriptions: dict[tuple[str, str | None], asyncio.Future[Any]] = {}
         #: Streamed lists under way, by request_id as JSON (``list_cancel`` stops one).
         self._streams: dict[str | None, asyncio.Task[None]] = {}
 
@@ -142,7 +180,7 @@ class ActionConsumer(ChannelsWSConsumer):
                 return await self._layer_receive()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - the layer is down: wait for it, keep serving reads
+            except Exception:  # the layer is down: wait for it, keep serving reads
                 logger.warning("The channel layer is unavailable; retrying in %.1f s", delay, exc_info=True)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
@@ -216,10 +254,10 @@ class ActionConsumer(ChannelsWSConsumer):
             if request.problem is not None:
                 raise request.problem
             action = dialect.standard_action(request)
-            match = self.compiled_routes.table.resolve(dialect.route(request, self.compiled_routes.table))
+            match = self.routes.table.resolve(dialect.route(request, self.routes.table))
             if match is None or action is None:
                 raise MethodNotAllowed(request.action)
-            binding = self.compiled_routes.binding(match.resource)
+            binding = self.routes.binding(match.resource)
             match = dialect.target(request, match, action, binding.resource.lookup_url_kwarg)
             if action not in binding.actions_for(match.kwargs):
                 raise MethodNotAllowed(request.action)
@@ -238,7 +276,7 @@ class ActionConsumer(ChannelsWSConsumer):
                     status, data = await self._perform(action, request, match, binding)
                 custom = binding.resource.actions.get(action)
                 group = custom.broadcast_group(binding.route_kwargs(match)) if custom else None
-                if group is not None:
+                if custom is not None and group is not None and self.channel_layer is not None:
                     copy = dialect.reply(LegacyRequest(request.action, request.route, sent_action=request.sent_action,
                                                        stream=request.stream), status=status, data=data)
                     sender = self.channel_name if custom.reply_to_sender else None
@@ -274,6 +312,7 @@ class ActionConsumer(ChannelsWSConsumer):
         """Send a streamed list's pages as they come (DCRF's ``StreamedPaginatedListMixin``); ``False``: no more reply."""
         key = _json_key(request.request_id)
         task = asyncio.current_task()
+        assert task is not None, "served from a task of its own (receive)"
         self._streams[key] = task
         try:
             pages = binding.stream(request, match, await self.get_context(), self.protocol)
@@ -330,8 +369,8 @@ class ActionConsumer(ChannelsWSConsumer):
         if groups:
             joined.append(asyncio.Event())
             parts.append(self._push_broadcasts(groups, joined[-1]))
-        task = asyncio.ensure_future(asyncio.gather(*parts))
-        ready = asyncio.ensure_future(asyncio.gather(*(event.wait() for event in joined)))
+        task: asyncio.Future[Any] = asyncio.ensure_future(asyncio.gather(*parts))
+        ready: asyncio.Future[Any] = asyncio.ensure_future(asyncio.gather(*(event.wait() for event in joined)))
         task.add_done_callback(functools.partial(_subscription_ended, ready))
         await asyncio.wait({task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
         if not ready.done():
@@ -364,7 +403,7 @@ class ActionConsumer(ChannelsWSConsumer):
                     await check_permissions(permissions, self.scope, "retrieve", binding)
                 except PermissionDenied:
                     continue
-                route = self.compiled_routes.table.reverse(binding.resource, **{lookup: event["pk"]})
+                route = self.routes.table.reverse(binding.resource, **{lookup: event["pk"]})
                 # A change made on this connection: its reply goes out first, then the event.
                 writes = {task for task in self._writes if not task.done()}
                 if writes:

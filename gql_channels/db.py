@@ -82,7 +82,7 @@ def database_sync_to_async(func: Callable[..., T], *, using: str = DEFAULT_DB_AL
     """``func`` as a coroutine function running in the database threads (see the module's docstring)."""
     threads = database_threads(using)
     if threads == 0:
-        return DatabaseSyncToAsync(func)  # type: ignore[return-value]
+        return DatabaseSyncToAsync(func)
 
     @functools.wraps(func)
     def in_thread(*args: Any, **kwargs: Any) -> T:
@@ -94,7 +94,7 @@ def database_sync_to_async(func: Callable[..., T], *, using: str = DEFAULT_DB_AL
         finally:
             close_old_connections()
 
-    return SyncToAsync(in_thread, thread_sensitive=False, executor=_pool(threads))  # type: ignore[return-value]
+    return SyncToAsync(in_thread, thread_sensitive=False, executor=_pool(threads))
 
 
 @contextmanager
@@ -108,13 +108,13 @@ def without_savepoints(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     """
     connection = connections[using]
     # The backends' own test (SQLite's ignores features.uses_savepoints), on this thread's connection only.
-    connection._savepoint_allowed = _never  # type: ignore[method-assign]
+    connection._savepoint_allowed = _never  # type: ignore[attr-defined]  # Django's backends' private hook
     try:
         yield
         if connection.needs_rollback:
             raise TransactionManagementError("A nested atomic block of a legacy write failed and was caught inside it.")
     finally:
-        del connection._savepoint_allowed
+        del connection._savepoint_allowed  # type: ignore[attr-defined]
 
 
 def _never() -> bool:

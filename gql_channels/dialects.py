@@ -169,14 +169,14 @@ class DjangoChannelsRestFramework(Dialect):
     def parse(self, text_data: str | None, bytes_data: bytes | None = None, *, max_depth: int | None = None) -> LegacyRequest:
         try:
             message = decode_message(text_data, bytes_data)
-        except ParseError as problem:
-            return LegacyRequest(None, "", problem=problem, sent_action=None)
-        stream = MISSING
+        except ParseError as error:
+            return LegacyRequest(None, "", problem=error, sent_action=None)
+        stream: Any = MISSING
         if "stream" in message and "payload" in message:  # channelsmultiplexer's envelope
             stream, message = message["stream"], message["payload"]
             if not isinstance(stream, str) or not isinstance(message, dict):
-                problem = ParseError('A multiplexed frame is {"stream": "<name>", "payload": {...}}.')
-                return LegacyRequest(None, "", problem=problem, sent_action=None)
+                envelope = ParseError('A multiplexed frame is {"stream": "<name>", "payload": {...}}.')
+                return LegacyRequest(None, "", problem=envelope, sent_action=None)
         request_id = message.get("request_id", MISSING)
         kwargs = {key: value for key, value in message.items() if key not in ("action", "request_id")}
         problem: APIException | None = None

@@ -21,11 +21,12 @@ from channels.layers import get_channel_layer
 from django.contrib.auth.models import AnonymousUser
 from django.db import models, router, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from graphql import GraphQLObjectType
 from strawberry.types.graphql import OperationType
 
 from .execution import LegacyContext, execute_sync
 from .groups import group_safe
-from .operations import RESULT, build_shape, plan_retrieve
+from .operations import RESULT, build_shape, lookup_names, plan_retrieve, root_fields
 
 if TYPE_CHECKING:
     from strawberry import Schema
@@ -77,21 +78,24 @@ class ModelEvents:
 
     def __init__(self, schema: Schema, type_name: str, *, retrieve: str | None = None) -> None:
         gql_type = schema._schema.get_type(type_name)
+        if not isinstance(gql_type, GraphQLObjectType):
+            raise ValueError(f"`{type_name}` is not an object type of the schema.")
         self.schema = schema
         self.shape = build_shape(schema, gql_type)
         if self.shape.model is None:
             raise ValueError(f"`{type_name}` is not a strawberry-django type: it has no model to watch.")
         self.model: type[models.Model] = self.shape.model
         field_name = retrieve or self._retrieve_field(gql_type)
-        lookup = "pk" if "pk" in schema._schema.query_type.fields[field_name].args else "id"
+        arguments = root_fields(schema, OperationType.QUERY)[field_name].args
+        lookup = next(name for name in (*lookup_names(self.model), next(iter(arguments), "pk")) if name in arguments)
         self.render_operation = plan_retrieve(schema, field_name, lookup, self.shape)
         #: The model's own many-to-many fields, by their through model (the signals' sender).
         self._many_to_many: dict[type[models.Model], models.ManyToManyField] = {}
 
     def _retrieve_field(self, gql_type: Any) -> str:
-        for name, field_ in self.schema._schema.query_type.fields.items():
+        for name, field_ in root_fields(self.schema, OperationType.QUERY).items():
             returned = getattr(field_.type, "of_type", field_.type)
-            if returned is gql_type and ({"pk"} & field_.args.keys() or {"id"} & field_.args.keys()):
+            if returned is gql_type and set(lookup_names(self.model)) & field_.args.keys():
                 return name
         raise ValueError(f"No Query field returns one `{gql_type.name}` by pk: pass retrieve=.")
 
@@ -103,6 +107,7 @@ class ModelEvents:
         post_delete.connect(self._deleted, sender=self.model, dispatch_uid=uid, weak=False)
         for field in self.model._meta.many_to_many:
             through = field.remote_field.through
+            assert isinstance(through, type), "a many-to-many field's through model, once the app registry is ready"
             self._many_to_many[through] = field
             m2m_changed.connect(self._m2m, sender=through, dispatch_uid=uid, weak=False)
         return self
@@ -116,9 +121,9 @@ class ModelEvents:
         """The object as a legacy ``retrieve`` renders it; ``None`` when it cannot be rendered."""
         operation = self.render_operation
         context = LegacyContext(request=_RenderRequest(), ws=None)
+        variables = {operation.lookup_variable or "pk": str(pk)}
         result = execute_sync(
-            self.schema, operation.source, operation.document, {operation.lookup_variable: str(pk)}, context,
-            operation_type=OperationType.QUERY,
+            self.schema, operation.source, operation.document, variables, context, operation_type=OperationType.QUERY
         )
         if result.errors or not result.data:
             logger.warning("Could not render %s %s for an event: %s", self.model._meta.label, pk, result.errors)
@@ -175,7 +180,7 @@ class ModelEvents:
                 self._queue(instance.pk, "update")
             return
         if action == "pre_clear":
-            accessor = self._many_to_many[sender].remote_field.get_accessor_name()
+            accessor = self._many_to_many[sender].remote_field.get_accessor_name() or ""
             instance._gql_channels_cleared = list(getattr(instance, accessor).values_list("pk", flat=True))  # type: ignore[attr-defined]
         elif action in ("post_add", "post_remove", "post_clear"):
             owners = pk_set if action != "post_clear" else getattr(instance, "_gql_channels_cleared", ())

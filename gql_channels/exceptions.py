@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.utils import InterfaceError, OperationalError
 from graphql import GraphQLError, VariableDefinitionNode
 
+from .model_validation import drf_words, unique_message
+
 logger = logging.getLogger("gql_channels")
 
 #: What Django raises when it cannot reach or talk to the database (a 503, not a 500).
@@ -112,6 +114,8 @@ def exception_handler(exc: BaseException) -> tuple[int, list[Any]]:
 
 
 class _FieldNames(Protocol):
+    """What error mapping needs of an ``InputShape``: legacy names (and its ``model``, when it has one)."""
+
     def legacy_name(self, graphql_name: str) -> str: ...
 
 
@@ -142,11 +146,11 @@ def from_graphql_errors(errors: Sequence[GraphQLError], *, not_found: str) -> AP
         if isinstance(original, DjangoPermissionDenied):
             return PermissionDenied()
         if isinstance(original, DjangoValidationError):
-            return ValidationError(_validation_detail(original))
+            return ValidationError(_validation_detail(drf_words(original)))
         if isinstance(original, DatabaseUnavailable):
             logger.error("The database is unavailable to a legacy message", exc_info=original)
             return ServiceUnavailable()
-    if all(isinstance(node, VariableDefinitionNode) for error in errors for node in error.nodes or [None]):
+    if all(error.nodes and all(isinstance(node, VariableDefinitionNode) for node in error.nodes) for error in errors):
         # Variable coercion refused the client's values before execution: a 400, not a bug.
         return ValidationError({"non_field_errors": [error.message for error in errors]})
     first = errors[0]
@@ -169,6 +173,11 @@ def from_operation_info(
         # strawberry-django reports only ObjectDoesNotExist with this kind.
         return NotFound(not_found)
     detail: dict[str, list[str]] = {}
+    model = getattr(fields, "model", None)
     for message in messages:
-        detail.setdefault(_legacy_key(message["field"], fields), []).append(message["message"])
+        key = _legacy_key(message["field"], fields)
+        text = message["message"]
+        if message.get("code") == "unique" and model is not None:  # UniqueValidator's words, as DRF wrote them
+            text = unique_message(model, key) or text
+        detail.setdefault(key, []).append(text)
     return ValidationError(detail)

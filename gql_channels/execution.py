@@ -69,8 +69,11 @@ def trace() -> Iterator[list[TracedOperation]]:
         _trace.reset(token)
 
 
-@functools.cache
-def _plain_executor(base: type) -> type:
+#: ``_plain_executor`` 's subclass of each schema's executor class, made once.
+_executors: dict[Any, type] = {}
+
+
+def _plain_executor(base: Any) -> type:
     """The schema's graphql-core executor, reading plain model attributes directly.
 
     ``plain`` maps Strawberry's resolver of a field that only reads a model attribute to that
@@ -78,8 +81,11 @@ def _plain_executor(base: type) -> type:
     resolving each through Strawberry's wrappers, the extensions' hooks and graphql-core's
     completion was most of a page's cost. ``None`` still takes the full path (null checks).
     """
+    made = _executors.get(base)
+    if made is not None:
+        return made
 
-    class PlainAttributeExecutor(base):  # type: ignore[misc, valid-type]
+    class PlainAttributeExecutor(base):
         def __init__(self, *args: Any, plain: Mapping[Any, Any], **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.plain = plain
@@ -91,14 +97,14 @@ def _plain_executor(base: type) -> type:
             cached = self.plans.get(id(grouped_field_set))
             if cached is not None and cached[0] is grouped_field_set:
                 return cached[1]
-            plan: list[tuple[str, Any, Any]] | None = []
+            reads: list[tuple[str, Any, Any]] = []
             for response_name, field_details_list in grouped_field_set.items():
                 field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
                 read = self.plain.get(field_def.resolve) if field_def is not None else None
                 if read is None:
-                    plan = None
                     break
-                plan.append((response_name, read, get_named_type(field_def.type).serialize))
+                reads.append((response_name, read, get_named_type(field_def.type).serialize))
+            plan = reads if len(reads) == len(grouped_field_set) else None
             self.plans[id(grouped_field_set)] = (grouped_field_set, plan)
             return plan
 
@@ -127,7 +133,7 @@ def _plain_executor(base: type) -> type:
                     return get_named_type(field_def.type).serialize(value)
             return super().execute_field(parent_type, source, field_details_list, *args)
 
-    return PlainAttributeExecutor
+    return _executors.setdefault(base, PlainAttributeExecutor)
 
 
 def _start(

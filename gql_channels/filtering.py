@@ -13,8 +13,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as attribute
-from datetime import datetime, time
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from enum import Enum
 from functools import partial as bind
@@ -41,8 +40,9 @@ from graphql import (
 from strawberry_django.filters import lookup_name_conversion_map
 from strawberry_django.utils.typing import get_django_definition
 
+from .coercion import INT_MAX, INT_MIN, INT_TAIL, accepts
 from .exceptions import ValidationError
-from .inputs import INT_MAX, INT_MIN, INT_TAIL, accepts, model_key
+from .inputs import model_key
 
 if TYPE_CHECKING:
     from strawberry import Schema
@@ -87,10 +87,10 @@ def _scalar(type_: GraphQLScalarType, value: str) -> Any:
             raise _Invalid(f"Ensure this value is {bound} than or equal to {limit}.")
         return number
     if type_.name in ("Float", "Decimal"):
-        number = Decimal(value.strip())
-        if not number.is_finite() or not math.isfinite(float(number)):  # GraphQL Float: no NaN, no infinities
+        decimal = Decimal(value.strip())
+        if not decimal.is_finite() or not math.isfinite(float(decimal)):  # GraphQL Float: no NaN, no infinities
             raise ValueError(value)
-        return float(number) if type_.name == "Float" else str(number)
+        return float(decimal) if type_.name == "Float" else str(decimal)
     if type_.name == "Boolean":
         return _BOOLEANS[value.strip().lower()]
     if len(value) > MAX_FILTER_LENGTH:
@@ -112,11 +112,11 @@ def _storable_datetime(value: str) -> str:
     """
     parsed = datetime.fromisoformat(value.strip())
     if timezone.is_aware(parsed):
-        parsed.astimezone(dt_timezone.utc)  # OverflowError near the ends of the calendar
+        parsed.astimezone(UTC)  # OverflowError near the ends of the calendar
         return value
     if not settings.USE_TZ:
         return value
-    return timezone.make_aware(parsed).astimezone(dt_timezone.utc).isoformat()
+    return timezone.make_aware(parsed).astimezone(UTC).isoformat()
 
 
 def _year(coerce: Coercer, value: str) -> int:
@@ -151,7 +151,7 @@ def _regex(coerce: Coercer, allowed: bool, value: str) -> str:
     return pattern
 
 
-def _leaf(type_: GraphQLType, ids: Coercer) -> Coercer | None:
+def _leaf(type_: GraphQLType | None, ids: Coercer) -> Coercer | None:
     """A leaf input type's coercer; ``ids`` for ``ID``, which depends on the model's key."""
     if isinstance(type_, GraphQLEnumType):  # a choice by GraphQL name or by the model's stored value
         choices = {str(v.value.value if isinstance(v.value, Enum) else v.value): n for n, v in type_.values.items()}
@@ -220,7 +220,8 @@ def _lookup_params(
     for graphql_name, field in lookup_type.fields.items():
         lookup = lookup_name_conversion_map.get(python := _legacy_name(field, graphql_name), python)
         name, at, type_ = f"{prefix}__{lookup}", (*path, graphql_name), get_nullable_type(field.type)
-        coerce, arity, pack = _leaf(type_, ids), None, list
+        coerce, arity = _leaf(type_, ids), None
+        pack: Callable[[list[Any]], Any] = list
         if isinstance(type_, GraphQLList):
             coerce, arity = _leaf(get_nullable_type(type_.of_type), ids), (2 if lookup == "range" else 0)
         elif isinstance(type_, GraphQLInputObjectType) and lookup == "range" and set(type_.fields) == {"start", "end"}:
@@ -248,15 +249,16 @@ def _filter_params(schema: Schema, filter_type: GraphQLInputObjectType, regex: b
             continue
         legacy, type_ = _legacy_name(field, graphql_name), get_nullable_type(field.type)
         model_field = model_fields.get(legacy)
-        relation = bool(model_field and model_field.is_relation)
-        key = model_field.related_model._meta.pk if relation else model_field
+        related = model_field.related_model if model_field is not None and model_field.is_relation else None
+        relation = isinstance(related, type) and issubclass(related, models.Model)
+        key = related._meta.pk if isinstance(related, type) and issubclass(related, models.Model) else model_field
         # A key is checked here (type, column range), or the database would fail the whole query.
         parse = bind(model_key, key) if isinstance(key, models.Field) else str
         ids = bind(_parse, parse, _NOT_A_CHOICE if relation else "Enter a whole number.")
         subfields = type_.fields if isinstance(type_, GraphQLInputObjectType) else {}
         if len(subfields) == 1 and get_named_type(next(iter(subfields.values())).type).name == "ID":
             pk = next(iter(subfields))  # strawberry-django's ``DjangoModelFilterInput``: one key field
-            to_many = relation and (model_field.many_to_many or model_field.one_to_many)
+            to_many = model_field is not None and relation and bool(model_field.many_to_many or model_field.one_to_many)
             params[legacy] = params[f"{legacy}__exact"] = _Param((graphql_name, pk), ids)
             params[f"{legacy}__in"] = _Param((graphql_name, pk), ids, 0, alternatives="distinct" if to_many else "or")
         elif subfields and "AND" not in subfields:  # a nested filter type (``author__name``) is not followed
@@ -313,18 +315,19 @@ class FilterShape:
         args = {name: get_nullable_type(argument.type) for name, argument in field.args.items()}
         filter_type = args.get("filters") if isinstance(args.get("filters"), GraphQLInputObjectType) else None
         # New style ``ordering: [Order!]!`` (one field per item), else old style ``order: Order``.
-        listed = get_nullable_type(args["ordering"].of_type) if isinstance(args.get("ordering"), GraphQLList) else None
-        ordering_argument = "ordering" if isinstance(listed, GraphQLInputObjectType) else "order"
+        ordering = args.get("ordering")
+        listed = get_nullable_type(ordering.of_type) if isinstance(ordering, GraphQLList) else None
+        ordering_argument: str | None = "ordering" if isinstance(listed, GraphQLInputObjectType) else "order"
         order_type = listed if ordering_argument == "ordering" else args.get("order")
         if not isinstance(order_type, GraphQLInputObjectType):
-            ordering_argument = order_type = None
+            ordering_argument, order_type = None, None
         if filter_type is None and ordering_argument is None:
             return None
-        lookups = _filter_params(schema, filter_type, regex) if filter_type else {}
+        lookups = _filter_params(schema, filter_type, regex) if isinstance(filter_type, GraphQLInputObjectType) else {}
         if ordering_argument and (not ordering_param or ordering_param in lookups):
             raise ImproperlyConfigured(f"ordering_param={ordering_param!r} is empty or the name of a filter parameter.")
         return cls(
-            "filters" if filter_type else None, filter_type and str(field.args["filters"].type), ordering_argument,
+            "filters" if filter_type else None, str(field.args["filters"].type) if filter_type else None, ordering_argument,
             str(field.args[ordering_argument].type) if ordering_argument else None, ordering_param, lookups,
             _order_paths(order_type, "", (), frozenset({order_type.name})) if order_type else {},
         )
@@ -391,4 +394,5 @@ class FilterShape:
         if self.ordering_argument == "ordering":
             return [_put({}, path, direction) for path, direction in items.values()]
         # Old style: one input whose fields, in order, are the ordering.
-        return reduce(lambda merged, item: _put(merged, *item), items.values(), {}) or None
+        start: dict[str, Any] = {}
+        return reduce(lambda merged, item: _put(merged, *item), items.values(), start) or None

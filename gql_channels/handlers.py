@@ -8,6 +8,7 @@ failed write changes nothing.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from graphql import ExecutionResult, GraphQLScalarType, get_named_type
 from strawberry import relay
 from strawberry.types.graphql import OperationType
 
+from .coercion import INT_MAX, accepts
 from .db import database_sync_to_async, without_savepoints
 from .exceptions import (
     APIException,
@@ -34,7 +36,8 @@ from .execution import (
     execute_sync,
     subscribe,
 )
-from .inputs import INT_MAX, InvalidInput, accepts, model_key
+from .inputs import InvalidInput, model_key
+from .model_validation import drf_validation
 from .operations import OPERATION_INFO, RESULT, Operation, is_int_key
 from .pagination import (
     BasePagination,
@@ -42,6 +45,7 @@ from .pagination import (
     CursorPagination,
     Page,
     WebsocketLimitOffsetPagination,
+    WindowPagination,
 )
 from .settings import gql_channels_settings
 
@@ -156,23 +160,23 @@ class BoundResource:
         if detail and "retrieve" in self.operations:
             # DRF's get_object(): only an object the client may retrieve is subscribed to (404 otherwise).
             await self.retrieve(self.operations["retrieve"], match, context)
+        variables: dict[str, Any] = {}
         if detail:
-            variables = {operation.lookup_variable: self.lookup(match)}
+            variables = {operation.lookup_variable or "pk": self.lookup(match)}
         elif operation.filters is not None and operation.filters.filters_argument:
             argument = operation.filters.filters_argument
             variables = {argument: operation.filters.translate(match.query_params)[argument]}
-        else:
-            variables = {}
         stream = await subscribe(self.schema, operation.source, operation.document, variables, context)
         if isinstance(stream, ExecutionResult):
-            raise from_graphql_errors(stream.errors, not_found=operation.not_found_detail)
+            raise from_graphql_errors(stream.errors or [], not_found=operation.not_found_detail)
         return stream
 
     async def list(
         self, operation: Operation, match: RouteMatch, context: Any, filters: Mapping[str, Any], params: Mapping[str, Any]
     ) -> Any:
         """One page (or the whole list): ``filters`` feed the filter/ordering arguments, ``params`` the pagination."""
-        reshape = operation.shape.reshape
+        assert operation.shape is not None, "a list operation renders its items"
+        reshape = operation.shape.reshaper()
         base: dict[str, Any] = {}
         if operation.filters is not None:
             ordering = getattr(self.pagination, "ordering", None)
@@ -219,9 +223,11 @@ class BoundResource:
                 applied = len(rows) if data["pageInfo"]["hasNextPage"] and len(rows) < limit else limit
             return Page(count=data["totalCount"], offset=offset, limit=applied, results=[reshape(r) for r in rows])
 
+        assert isinstance(self.pagination, WindowPagination)
         return await self.pagination.paginate(fetch, match.path, params)
 
     async def retrieve(self, operation: Operation, match: RouteMatch, context: Any) -> Any:
+        assert operation.shape is not None and operation.lookup_variable is not None, "planned by plan_retrieve"
         data = await self._query(operation, {operation.lookup_variable: self.lookup(match)}, context)
         return operation.shape.reshape(data)
 
@@ -256,6 +262,7 @@ class BoundResource:
 
     def key(self, operation: Operation, match: RouteMatch) -> dict[str, str]:
         """The input field naming the object to change: the route's pk, as a GlobalID if need be."""
+        assert operation.input_key is not None, "planned by plan_mutation for update and destroy"
         pk = self.lookup(match)
         if operation.input_key_node_type:
             pk = relay.to_base64(operation.input_key_node_type, pk)
@@ -268,17 +275,19 @@ class BoundResource:
         bad field; and an update's missing object is the 404 first, as DRF's ``get_object()`` ran
         before validation.
         """
+        assert operation.input is not None, "planned by plan_mutation for create and update"
         try:
             return operation.input.translate(data, partial=partial)
         except InvalidInput as invalid:
             errors = await database_sync_to_async(self._every_error)(operation, invalid, pk)
             raise ValidationError(errors) from None
 
-    def _every_error(self, operation: Operation, invalid: InvalidInput, pk: str | None) -> dict[str, list[str]]:
+    def _every_error(self, operation: Operation, invalid: InvalidInput, pk: str | None) -> dict[str, builtins.list[str]]:
+        assert operation.input is not None
         model = self.model
         if pk is not None and model is not None and not model._default_manager.filter(pk=pk).exists():
             raise NotFound(self.not_found_detail)
-        return operation.input.every_error(invalid)
+        return operation.input.every_error(invalid, instance=pk)
 
     async def write(self, operation: Operation, value: dict[str, Any], context: Any, *, pk: str | None = None) -> Any:
         """Run a mutation in one thread inside one transaction: any failure rolls it all back."""
@@ -291,11 +300,19 @@ class BoundResource:
                 raise ValidationError(errors) from None
             raise
 
-    def _missing_related(self, operation: Operation, value: dict[str, Any], pk: str | None) -> dict[str, list[str]]:
+    def _missing_related(self, operation: Operation, value: dict[str, Any], pk: str | None) -> dict[str, builtins.list[str]]:
         model = self.model
         if operation.input is None or (pk and model and not model._default_manager.filter(pk=pk).exists()):
             return {}  # the object itself is gone: the 404 stands
         return operation.input.missing_related(value)
+
+    @staticmethod
+    def _sent(operation: Operation, variables: dict[str, Any]) -> tuple[type[models.Model] | None, frozenset[str]]:
+        """The model a create/update writes and the model fields its client sent (``drf_validation``)."""
+        if operation.input is None or operation.shape is None or operation.data_variable not in variables:
+            return None, frozenset()
+        sent = variables[operation.data_variable]
+        return operation.shape.model, frozenset(operation.input.legacy_name(name) for name in sent)
 
     def _write_atomic(self, operation: Operation, variables: dict[str, Any], context: Any) -> Any:
         model = operation.shape.model if operation.shape else None
@@ -303,7 +320,11 @@ class BoundResource:
         # A resource's own create/update/destroy mutations are strawberry-django's: no savepoints in them.
         # A custom action's mutation is the user's code, which may catch an error inside a savepoint.
         generated = operation.action in _GENERATED_WRITES
-        with transaction.atomic(using=using), without_savepoints(using) if generated else nullcontext():
+        with (
+            transaction.atomic(using=using),
+            without_savepoints(using) if generated else nullcontext(),
+            drf_validation(*self._sent(operation, variables)),
+        ):
             result = execute_sync(
                 self.schema, operation.source, operation.document, variables, context,
                 operation_type=operation.operation_type, plain=operation.plain_readers,
@@ -354,7 +375,7 @@ class BoundResource:
         of one hop per resolver); an operation that reaches an async resolver runs on the loop.
         """
         arguments = (self.schema, operation.source, operation.document, variables, context)
-        options = {"operation_type": operation.operation_type, "plain": operation.plain_readers}
+        kind, plain = operation.operation_type, operation.plain_readers
         result = None
         plan = self.compiled.get(operation.source)
         if plan is not None and gql_channels_settings()["COMPILED_READS"]:
@@ -362,12 +383,12 @@ class BoundResource:
         elif operation.source not in self.on_event_loop:
             try:
                 result = await database_sync_to_async(execute_sync)(
-                    *arguments, **options, optimize=operation.needs_optimizer
+                    *arguments, operation_type=kind, plain=plain, optimize=operation.needs_optimizer
                 )
             except NeedsEventLoop:
                 self.on_event_loop.add(operation.source)
         if result is None:
-            result = await execute(*arguments, **options)
+            result = await execute(*arguments, operation_type=kind, plain=plain)
         if refused and result.errors and any(isinstance(e.original_error, refused[0]) for e in result.errors):
             raise refused[1]
         return self._result(operation, result)
@@ -383,12 +404,12 @@ class BoundResource:
             not_found = operation.not_found_detail if operation.shape else self.not_found_detail
             raise from_graphql_errors(result.errors, not_found=not_found)
         if operation.shape is None:
-            data = result.data or {}
-            data = next(iter(data.values())) if len(data) == 1 else data
-            for key, convert, _ in operation.key_converters if isinstance(data, dict) else ():
-                if key in data:
-                    data[key] = convert(data[key])
-            return data
+            returned: Any = result.data or {}
+            returned = next(iter(returned.values())) if len(returned) == 1 else returned
+            for key, convert, _ in operation.key_converters if isinstance(returned, dict) else ():
+                if key in returned:
+                    returned[key] = convert(returned[key])
+            return returned
         data = result.data[RESULT] if result.data else None
         if data is None:
             raise NotFound(operation.not_found_detail)

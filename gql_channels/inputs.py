@@ -7,13 +7,9 @@ same payloads must pass, and the same ones fail with DRF's messages.
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
-from decimal import Decimal, DecimalException
-from enum import Enum
 from functools import partial as bind
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +17,6 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from graphql import (
-    GraphQLEnumType,
-    GraphQLError,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
@@ -31,46 +25,16 @@ from graphql import (
     Undefined,
     get_named_type,
 )
-from graphql.utilities import coerce_input_value
 from strawberry.utils.str_converters import to_camel_case
 
+from .coercion import Coercer, Invalid, field_coercer
 from .exceptions import ValidationError
+from .model_validation import unique_message
 from .protocol import MISSING
 from .settings import gql_channels_settings
 
 if TYPE_CHECKING:
     from strawberry import Schema
-
-Coercer = Callable[[Any], Any]
-
-#: GraphQL ``Int`` is 32-bit: larger values are refused per field, not per operation.
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
-_MAX_STRING_LENGTH = 1000  # DRF's guard against huge numeric strings
-#: DRF and Django integer fields: "12.0" is an integer, "12.5" is not.
-INT_TAIL = re.compile(r"\.0*\s*$")
-_TRUE = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1}
-_FALSE = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0}
-_NULLS = {"null", "Null", "NULL", ""}
-_SCALAR_MESSAGES = {
-    "DateTime": "Datetime has wrong format. Use one of these formats instead: "
-    "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
-    "Date": "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
-    "Time": "Time has wrong format. Use one of these formats instead: hh:mm[:ss[.uuuuuu]].",
-    "UUID": "Must be a valid UUID.",
-}
-
-
-def accepts(type_: GraphQLInputType, value: Any) -> bool:
-    """Whether graphql-core would take ``value`` for ``type_`` (3.2 raises where 3.3 returns ``Undefined``)."""
-    try:
-        return coerce_input_value(value, type_) is not Undefined
-    except GraphQLError:
-        return False
-
-
-class _Invalid(Exception):
-    """One field's messages (``args``), raised by a coercer and collected by ``translate``."""
-
 
 class InvalidInput(ValidationError):
     """The fields ``translate`` refused, with the value of those it took (``value``).
@@ -82,79 +46,6 @@ class InvalidInput(ValidationError):
     def __init__(self, detail: dict[str, list[str]], value: dict[str, Any]) -> None:
         super().__init__(detail)
         self.value = value
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, str) and len(value) > _MAX_STRING_LENGTH:
-        raise _Invalid("String value too large.")
-    try:
-        number = int(INT_TAIL.sub("", str(value)))
-    except ValueError:
-        raise _Invalid("A valid integer is required.") from None
-    # GraphQL Int is 32-bit: refuse here, in DRF's words, rather than fail the whole operation.
-    if number > INT_MAX:
-        raise _Invalid(f"Ensure this value is less than or equal to {INT_MAX}.")
-    if number < INT_MIN:
-        raise _Invalid(f"Ensure this value is greater than or equal to {INT_MIN}.")
-    return number
-
-
-def _float(value: Any) -> float:
-    if isinstance(value, str) and len(value) > _MAX_STRING_LENGTH:
-        raise _Invalid("String value too large.")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise _Invalid("A valid number is required.") from None
-    except OverflowError:
-        raise _Invalid("Integer value too large to convert to float") from None
-    if not math.isfinite(number):  # GraphQL Float cannot carry NaN or infinities
-        raise _Invalid("A valid number is required.")
-    return number
-
-
-def _decimal(value: Any) -> str:
-    text = str(value).strip()
-    if len(text) > _MAX_STRING_LENGTH:
-        raise _Invalid("String value too large.")
-    try:
-        number = Decimal(text)
-    except DecimalException:
-        raise _Invalid("A valid number is required.") from None
-    if not number.is_finite():
-        raise _Invalid("A valid number is required.")
-    return str(number)
-
-
-def _string(allow_blank: bool, max_length: int | None, value: Any) -> str:
-    """DRF's ``CharField``: trimmed, then every validator's message (length, null and surrogate characters)."""
-    if value == "" or str(value).strip() == "":
-        if not allow_blank:
-            raise _Invalid("This field may not be blank.")
-        return ""
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise _Invalid("Not a valid string.")
-    text = str(value).strip()
-    messages = [f"Ensure this field has no more than {max_length} characters."] if max_length and len(text) > max_length else []
-    if "\x00" in text:
-        messages.append("Null characters are not allowed.")
-    surrogate = next((ord(ch) for ch in text if 0xD800 <= ord(ch) <= 0xDFFF), None)
-    if surrogate is not None:
-        messages.append(f"Surrogate characters are not allowed: U+{surrogate:X}.")
-    if messages:
-        raise _Invalid(*messages)
-    return text
-
-
-def _boolean(allow_null: bool, value: Any) -> bool | None:
-    with suppress(TypeError):  # unhashable: a list or an object
-        if value in _TRUE:
-            return True
-        if value in _FALSE:
-            return False
-        if allow_null and value in _NULLS:
-            return None
-    raise _Invalid("Must be a valid boolean.")
 
 
 def model_key(field: models.Field, value: Any) -> str:
@@ -172,20 +63,23 @@ def _pk(key: models.Field | None, value: Any) -> str:
     """DRF ``PrimaryKeyRelatedField``: anything that could be a key, checked against the key's type."""
     wrong = f"Incorrect type. Expected pk value, received {type(value).__name__}."
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise _Invalid(wrong)
+        raise Invalid(wrong)
     if key is None:  # no model to say what a key is: a whole number or text, as GraphQL's ID
         if isinstance(value, float) and not value.is_integer():
-            raise _Invalid(wrong)
+            raise Invalid(wrong)
         return str(int(value) if isinstance(value, float) else value)
-    # DRF looked the row up with the value as sent: an integer key reads 2.5 as 2, as Django's lookups do.
+    # DRF looked the row up with the value as sent (``queryset.get(pk=value)``): an integer key reads 2.5
+    # as 2 and "abc" is the wrong type, as Django's lookups do; a UUID key's own message for "abc".
     try:
-        python = key.to_python(value)
-    except (DjangoValidationError, TypeError, ValueError):
-        raise _Invalid(wrong) from None
+        python = key.get_prep_value(value)
+    except (TypeError, ValueError):
+        raise Invalid(wrong) from None
+    except DjangoValidationError as error:
+        raise Invalid(*error.messages) from None
     try:
         key.run_validators(python)
     except DjangoValidationError:  # no row can have it
-        raise _Invalid(f'Invalid pk "{value}" - object does not exist.') from None
+        raise Invalid(f'Invalid pk "{value}" - object does not exist.') from None
     return str(python)
 
 
@@ -199,37 +93,21 @@ def _many(pk: Coercer, allow_empty: bool, value: Any) -> dict[str, list[str]]:
     """DRF's ``ManyRelatedField``; each key costs strawberry-django several queries, so they are
     capped and sent once each (``set()`` ignores repeats anyway)."""
     if not isinstance(value, list):
-        raise _Invalid(f'Expected a list of items but got type "{type(value).__name__}".')
+        raise Invalid(f'Expected a list of items but got type "{type(value).__name__}".')
     if not value and not allow_empty:
-        raise _Invalid("This list may not be empty.")
+        raise Invalid("This list may not be empty.")
     if (message := too_many_keys(value)) is not None:
-        raise _Invalid(message)
+        raise Invalid(message)
     if None in value:
-        raise _Invalid('Invalid pk "None" - object does not exist.')
+        raise Invalid('Invalid pk "None" - object does not exist.')
     return {"set": list(dict.fromkeys(pk(item) for item in value))}
-
-
-def _choice(enum_type: GraphQLEnumType, value: Any) -> str:
-    """Legacy clients sent the choice's value (matched as ``str`` like DRF); GraphQL wants its name."""
-    for name, enum_value in enum_type.values.items():
-        raw = enum_value.value.value if isinstance(enum_value.value, Enum) else enum_value.value
-        if isinstance(value, (str, int, float)) and str(value) in (str(raw), name):
-            return name
-    raise _Invalid(f'"{value}" is not a valid choice.')
-
-
-def _graphql(type_: GraphQLInputType, message: str, value: Any) -> Any:
-    """Types DRF had no field for here: let graphql-core judge, and send the legacy value as is."""
-    if not accepts(type_, value):
-        raise _Invalid(message)
-    return value
 
 
 def _nullable(inner: Coercer, allow_null: bool, null: Any, empty_is_null: bool, value: Any) -> Any:
     """DRF's null handling runs before a field's own coercion (relations also read "" as null)."""
     if value is None or (empty_is_null and value == ""):
         if not allow_null:
-            raise _Invalid("This field may not be null.")
+            raise Invalid("This field may not be null.")
         return null
     return inner(value)
 
@@ -250,36 +128,54 @@ def _relation(input_type: GraphQLInputObjectType) -> str | None:
 
 def _coercer(type_: GraphQLInputType, model_field: models.Field | None) -> Coercer:
     nullable = not isinstance(type_, GraphQLNonNull)
-    base = type_ if nullable else type_.of_type
+    base = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
     allow_null = nullable and (model_field is None or model_field.null)
     key = getattr(model_field, "target_field", model_field)
     key = key if isinstance(key, models.Field) else None
     kind = _relation(base) if isinstance(base, GraphQLInputObjectType) else None
     null, empty_is_null = None, False
-    scalars: dict[str, Coercer] = {"Int": _int, "Float": _float, "Decimal": _decimal, "ID": bind(_pk, key)}
-    max_length = getattr(model_field, "max_length", None)
-    allow_blank = model_field is None or model_field.blank
-    scalars |= {"Boolean": bind(_boolean, allow_null), "String": bind(_string, allow_blank, max_length)}
-    if isinstance(base, GraphQLScalarType) and base.name in scalars:
-        inner = scalars[base.name]
-    elif isinstance(base, GraphQLEnumType):
-        inner = bind(_choice, base)
-    elif kind == "one":
+    inner: Coercer
+    if kind == "one":
         pk = bind(_pk, key)
         inner, null, empty_is_null = (lambda value: {"set": pk(value)}), {"set": None}, True
     elif kind == "many":
         inner = bind(_many, bind(_pk, key), model_field is None or model_field.blank)
+    elif isinstance(base, GraphQLScalarType) and base.name == "ID":
+        inner = bind(_pk, key)
     else:
-        inner = bind(_graphql, base, _SCALAR_MESSAGES.get(getattr(base, "name", ""), "Invalid value."))
+        inner = field_coercer(base, model_field if not getattr(model_field, "is_relation", False) else None, allow_null=allow_null)
     return bind(_nullable, inner, allow_null, null, empty_is_null)
 
 
 def _model_field(model: type[models.Model] | None, names: Iterable[str]) -> models.Field | None:
-    for name in names if model else ():
+    if model is None:
+        return None
+    for name in names:
         with suppress(FieldDoesNotExist):
             field = model._meta.pk if name == "pk" else model._meta.get_field(name)
             return field if isinstance(field, models.Field) else None  # not reverse relations
     return None
+
+
+def _serializer_order(model: type[models.Model] | None, names: list[str]) -> tuple[str, ...]:
+    """``names`` in ``ModelSerializer(fields="__all__")`` 's order: pk, fields, forward relations, many-to-many."""
+    if model is None:
+        return tuple(names)
+    opts = model._meta
+    plain = [f.name for f in opts.concrete_fields if not f.is_relation]
+    forward = [f.name for f in opts.concrete_fields if f.is_relation]
+    ordered = [opts.pk.name, *plain, *forward, *(f.name for f in opts.many_to_many)]
+    known = [name for name in dict.fromkeys(ordered) if name in names]
+    return (*known, *(name for name in names if name not in known))
+
+
+def _drf_required(field: models.Field) -> bool:
+    """``ModelSerializer``'s rule: a field is required unless it has a default, may be blank or null.
+
+    A partial input type (every field optional in GraphQL) serving ``update`` without a ``create``
+    to say which fields a full write needs still requires these, as DRF did.
+    """
+    return not (field.has_default() or field.blank or field.null)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +185,8 @@ class _Field:
     coerce: Coercer
     #: The model a relation field's keys name (``{set: ...}`` inputs); ``None`` for other fields.
     related: type[models.Model] | None = None
+    #: The model field's name when its values are unique (DRF's ``UniqueValidator``).
+    unique: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +199,10 @@ class InputShape:
     required: frozenset[str]
     #: GraphQL field names (and camelCased model field names) to legacy names.
     legacy_names: dict[str, str]
+    #: The model whose fields these are, if any (uniqueness is checked against its rows).
+    model: type[models.Model] | None = None
+    #: Legacy names in the serializer's field order, the order every error is reported in.
+    order: tuple[str, ...] = ()
 
     @classmethod
     def build(
@@ -326,8 +228,11 @@ class InputShape:
             if legacy == "pk" or auto:
                 continue
             related = model_field.related_model if model_field is not None and model_field.is_relation else None
-            fields.append(_Field(legacy, graphql_name, _coercer(input_field.type, model_field), related))
+            unique = model_field.name if model_field is not None and model_field.unique and not related else None
+            fields.append(_Field(legacy, graphql_name, _coercer(input_field.type, model_field), related, unique))
             if isinstance(input_field.type, GraphQLNonNull) and input_field.default_value is Undefined:
+                defaults_required.add(legacy)
+            elif model_field is not None and _drf_required(model_field):
                 defaults_required.add(legacy)
         needed = defaults_required if required is None else set(required)
         unknown = sorted(needed - {field.legacy_name for field in fields})
@@ -336,7 +241,8 @@ class InputShape:
                 f"required={sorted(needed)!r}: `{input_type.name}` has no writable input field "
                 f"{', '.join(map(repr, unknown))} (unknown, or read-only like an auto primary key)."
             )
-        return cls(input_type.name, tuple(fields), frozenset(needed), legacy_names)
+        names = [field.legacy_name for field in fields]
+        return cls(input_type.name, tuple(fields), frozenset(needed), legacy_names, model, _serializer_order(model, names))
 
     def translate(self, data: Any, *, partial: bool) -> dict[str, Any]:
         """The GraphQL input value for ``data``, or a ``ValidationError`` listing every bad field."""
@@ -354,17 +260,38 @@ class InputShape:
                 continue
             try:
                 value[field.graphql_name] = field.coerce(data[field.legacy_name])
-            except _Invalid as exc:
+            except Invalid as exc:
                 errors[field.legacy_name] = list(exc.args)
         if errors:
             raise InvalidInput(errors, value)
         return value
 
-    def every_error(self, invalid: InvalidInput) -> dict[str, list[str]]:
-        """``invalid`` 's errors and the ``Invalid pk`` ones of the relations it took, in input-field order."""
-        found = {**invalid.detail, **self.missing_related(invalid.value)}
-        order = [field.legacy_name for field in self.fields]
-        return dict(sorted(found.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
+    def every_error(self, invalid: InvalidInput, *, instance: str | None = None) -> dict[str, list[str]]:
+        """``invalid`` 's errors, the ``Invalid pk`` ones of the relations it took and the uniqueness ones
+        of the values it took (other than object ``instance`` 's), in the serializer's field order."""
+        found = {**invalid.detail, **self.missing_related(invalid.value), **self.not_unique(invalid.value, instance)}
+        return dict(sorted(found.items(), key=lambda item: self.order.index(item[0]) if item[0] in self.order else len(self.order)))
+
+    def not_unique(self, value: dict[str, Any], instance: str | None = None) -> dict[str, list[str]]:
+        """DRF's ``UniqueValidator`` message for each unique field whose value another row holds.
+
+        Asked only when a write is refused anyway (one query per unique field sent): a good write's
+        uniqueness is ``full_clean`` 's to check, its message reworded (``model_validation``).
+        """
+        errors: dict[str, list[str]] = {}
+        for field in self.fields:
+            sent = value.get(field.graphql_name)
+            if field.unique is None or sent is None or self.model is None:
+                continue
+            rows = self.model._default_manager.filter(**{field.unique: sent})
+            try:
+                taken = (rows.exclude(pk=instance) if instance is not None else rows).exists()
+            except (ValueError, TypeError, OverflowError, DjangoValidationError):
+                continue
+            message = unique_message(self.model, field.unique)
+            if taken and message:
+                errors[field.legacy_name] = [message]
+        return errors
 
     def missing_related(self, value: dict[str, Any]) -> dict[str, list[str]]:
         """DRF's ``Invalid pk`` error for each relation in ``value`` naming a row that does not exist.

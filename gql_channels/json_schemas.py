@@ -28,7 +28,6 @@ from graphql import (
 
 if TYPE_CHECKING:
     from .handlers import BoundResource
-    from .inputs import InputShape
     from .operations import ItemShape, Operation
 
 _SCALARS: dict[str, dict[str, Any]] = {
@@ -110,13 +109,18 @@ class JSONSchemas:
     def item(self, binding: BoundResource, shape: ItemShape) -> str:
         """The schema of one rendered object, as ``ModelSerializer(fields="__all__")`` would have sent it."""
         gql_type = binding.schema._schema.get_type(shape.type_name)
+        assert isinstance(gql_type, GraphQLObjectType), "a shape is built for an object type"
         converted = {key for key, _ in shape.converters}
         properties: dict[str, Any] = {}
-        for node in parse(f"{{ {shape.selection} }}").definitions[0].selection_set.selections:
+        selection = parse(f"{{ {shape.selection} }}").definitions[0]
+        assert isinstance(selection, OperationDefinitionNode)
+        for node in selection.selection_set.selections:
+            assert isinstance(node, FieldNode), "a shape selects fields only"
             key = (node.alias or node.name).value
             field_type = gql_type.fields[node.name.value].type
             inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
-            named = get_named_type(inner)
+            named = get_named_type(field_type)
+            schema: dict[str, Any]
             if isinstance(named, GraphQLObjectType) or (named.name == "ID" and key in converted):
                 schema = {"type": "integer" if _int_key(shape.model, key) else "string"}
             else:
@@ -124,18 +128,20 @@ class JSONSchemas:
             if isinstance(inner, GraphQLList):
                 schema = {"type": "array", "items": schema}
             properties[key] = schema if isinstance(field_type, GraphQLNonNull) else _nullable(schema)
-        schema = {
+        item = {
             "type": "object",
             "description": f"GraphQL `{shape.type_name}`, rendered for legacy clients.",
             "required": list(properties),
             "properties": properties,
         }
-        return self.register(self.schemas, shape.type_name, schema)
+        return self.register(self.schemas, shape.type_name, item)
 
     def input(self, binding: BoundResource, operation: Operation, *, partial: bool) -> str:
         """The schema of a write's ``data``: the legacy field names, DRF's coercions noted."""
-        shape: InputShape = operation.input
+        shape = operation.input
+        assert shape is not None and operation.shape is not None, "create and update translate data"
         input_type = binding.schema._schema.get_type(shape.type_name)
+        assert isinstance(input_type, GraphQLInputObjectType)
         model = operation.shape.model if operation.shape else None
         properties = {
             field.legacy_name: self.input_value(input_type.fields[field.graphql_name].type, model, field.legacy_name)
@@ -157,7 +163,9 @@ class JSONSchemas:
     def input_value(self, type_: Any, model: type[models.Model] | None, name: str) -> dict[str, Any]:
         """The JSON a legacy client sends for one input field or variable."""
         inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-        named = get_named_type(inner)
+        named = get_named_type(type_)
+        assert named is not None, "an input field or variable has a type"
+        schema: dict[str, Any]
         if model is None:  # a custom action's variable: GraphQL takes an ID as a string or an int
             pk: dict[str, Any] = {"type": ["integer", "string"]}
         else:
@@ -240,7 +248,7 @@ class JSONSchemas:
             return None
         definition = next(d for d in operation.document.definitions if isinstance(d, OperationDefinitionNode))
         properties, required = {}, []
-        for variable in definition.variable_definitions:
+        for variable in definition.variable_definitions or ():
             name = variable.variable.name.value
             if name in captures:
                 continue

@@ -11,7 +11,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
@@ -22,6 +22,7 @@ from graphql import (
     GraphQLField,
     GraphQLInputType,
     GraphQLList,
+    GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLUnionType,
@@ -40,6 +41,8 @@ from strawberry.types.graphql import OperationType
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.utils.typing import get_django_definition
 
+from .rendering import Context, FieldRenderer, renderer
+
 if TYPE_CHECKING:
     from strawberry import Schema
 
@@ -54,6 +57,17 @@ PK = "pk"
 Converter = Callable[[Any], Any]
 
 
+def root_fields(schema: Schema, kind: OperationType) -> dict[str, GraphQLField]:
+    """The fields of the schema's root type for ``kind``; none when the schema has no such root."""
+    roots = {
+        OperationType.QUERY: schema._schema.query_type,
+        OperationType.MUTATION: schema._schema.mutation_type,
+        OperationType.SUBSCRIPTION: schema._schema.subscription_type,
+    }
+    root = roots[kind]
+    return root.fields if root is not None else {}
+
+
 def _unwrap(type_: Any) -> Any:
     return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
 
@@ -65,6 +79,18 @@ def is_int_key(field: models.Field | None) -> bool:
 
 def _int_or_none(value: Any) -> Any:
     return None if value is None else int(value)
+
+
+def model_of(schema: Schema, item: GraphQLNamedType) -> type[models.Model] | None:
+    """The Django model behind a strawberry-django type, if it is one."""
+    origin = getattr(schema.get_type_by_name(item.name), "origin", None)
+    django_definition = get_django_definition(origin) if origin is not None else None
+    return django_definition.model if django_definition is not None else None
+
+
+def lookup_names(model: type[models.Model] | None) -> tuple[str, ...]:
+    """The argument names a field may take an object's key by: ``pk``, ``id``, the model's pk name."""
+    return ("pk", "id") if model is None else tuple(dict.fromkeys(("pk", "id", model._meta.pk.name)))
 
 
 def is_global_id(strawberry_field: Any) -> bool:
@@ -118,7 +144,12 @@ def _plain_reader(info: _FieldInfo, named: Any) -> Callable[..., Any] | None:
 
 @dataclass(frozen=True, slots=True)
 class ItemShape:
-    """How one object of a type is selected and rendered like ``ModelSerializer(fields="__all__")``."""
+    """How one object of a type is selected and rendered like ``ModelSerializer(fields="__all__")``.
+
+    ``converters`` turn GraphQL values into DRF's: keys to ints, relations to pks; ``renderers`` do it
+    for the field kinds whose GraphQL scalar writes them otherwise (``rendering``: datetimes in the
+    current time zone, decimals, durations, choices), made once per page for its settings.
+    """
 
     type_name: str
     model: type[models.Model] | None
@@ -129,12 +160,24 @@ class ItemShape:
     keys: tuple[str, ...]
     #: Strawberry's resolver of each plain attribute field -> a direct read (``_plain_reader``).
     plain_readers: dict[Any, Callable[..., Any]] = dataclasses.field(default_factory=dict, compare=False)
+    #: Legacy keys rendered as DRF's serializer field for their model field did (``rendering.renderer``).
+    renderers: tuple[tuple[str, FieldRenderer], ...] = ()
+
+    def reshaper(self) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        """Reshape objects in place for this page: the settings renderers read are read here, once."""
+        context = Context.current()
+        steps = (*self.converters, *((key, make(context)) for key, make in self.renderers))
+
+        def reshape(item: dict[str, Any]) -> dict[str, Any]:
+            for key, convert in steps:
+                item[key] = convert(item[key])
+            return item
+
+        return reshape
 
     def reshape(self, item: dict[str, Any]) -> dict[str, Any]:
         """Convert one result object in place (the selection already ordered its keys)."""
-        for key, convert in self.converters:
-            item[key] = convert(item[key])
-        return item
+        return self.reshaper()(item)
 
     @property
     def not_found_detail(self) -> str:
@@ -153,9 +196,7 @@ class _FieldInfo:
 
 def _type_fields(schema: Schema, gql_type: GraphQLObjectType) -> dict[str, _FieldInfo]:
     """The type's fields keyed by legacy (Python/Django) name."""
-    definition = schema.get_type_by_name(gql_type.name)
-    django_def = get_django_definition(definition.origin) if definition else None
-    model = django_def.model if django_def else None
+    model = model_of(schema, gql_type)
     infos: dict[str, _FieldInfo] = {}
     for graphql_name, field in gql_type.fields.items():
         strawberry_field = field.extensions.get("strawberry-definition")
@@ -166,9 +207,10 @@ def _type_fields(schema: Schema, gql_type: GraphQLObjectType) -> dict[str, _Fiel
             if django_name == "pk" or is_global_id(strawberry_field):
                 django_name = model._meta.pk.name
             try:
-                model_field = model._meta.get_field(django_name)
+                found = model._meta.get_field(django_name)
             except FieldDoesNotExist:
-                model_field = None
+                found = None
+            model_field = found if isinstance(found, models.Field) else None  # reverse relations: no column
         legacy = django_name if model_field is not None else python_name
         infos[legacy] = _FieldInfo(legacy, graphql_name, field, model_field, is_global_id(strawberry_field))
     return infos
@@ -179,9 +221,9 @@ def _default_field_names(model: type[models.Model] | None, infos: dict[str, _Fie
     if model is None:
         return list(infos)
     opts = model._meta
-    plain = [f.name for f in opts.fields if f.serialize and not f.remote_field]
-    forward = [f.name for f in opts.fields if f.serialize and f.remote_field]
-    many = [f.name for f in opts.many_to_many if f.serialize]
+    plain = [f.name for f in opts.fields if getattr(f, "serialize", True) and not f.remote_field]
+    forward = [f.name for f in opts.fields if getattr(f, "serialize", True) and f.remote_field]
+    many = [f.name for f in opts.many_to_many if getattr(f, "serialize", True)]
     ordered = [opts.pk.name, *plain, *forward, *many]
     return [name for name in dict.fromkeys(ordered) if name in infos]
 
@@ -189,8 +231,8 @@ def _default_field_names(model: type[models.Model] | None, infos: dict[str, _Fie
 def _related_key(schema: Schema, owner: str, info: _FieldInfo, related: GraphQLObjectType) -> tuple[str, Converter]:
     """Select the related object's primary key; return its GraphQL name and converter."""
     related_infos = _type_fields(schema, related)
-    related_model = get_django_definition(schema.get_type_by_name(related.name).origin)
-    pk_name = related_model.model._meta.pk.name if related_model else "id"
+    related_model = model_of(schema, related)
+    pk_name = related_model._meta.pk.name if related_model else "id"
     for name in (pk_name, "pk", "id"):
         if name in related_infos and is_leaf_type(get_named_type(related_infos[name].field.type)):
             key = related_infos[name]
@@ -204,12 +246,20 @@ def _related_key(schema: Schema, owner: str, info: _FieldInfo, related: GraphQLO
     )
 
 
+def _to_key(key: Converter) -> Converter:
+    """A to-one relation's selection ``{pk: ...}`` -> the related key, as ``PrimaryKeyRelatedField`` wrote it."""
+    return lambda value: None if value is None else key(value[PK])
+
+
+def _to_keys(key: Converter) -> Converter:
+    """A to-many relation's selections -> the list of related keys."""
+    return lambda values: None if values is None else [key(value[PK]) for value in values]
+
+
 def build_shape(schema: Schema, gql_type: GraphQLObjectType, fields: Sequence[str] | None = None) -> ItemShape:
     """Build the selection and converters for ``gql_type``; ``fields`` restricts and orders."""
     infos = _type_fields(schema, gql_type)
-    definition = schema.get_type_by_name(gql_type.name)
-    django_def = get_django_definition(definition.origin) if definition else None
-    model = django_def.model if django_def else None
+    model = model_of(schema, gql_type)
     if fields is None:
         names = _default_field_names(model, infos)
         explicit = False
@@ -223,6 +273,7 @@ def build_shape(schema: Schema, gql_type: GraphQLObjectType, fields: Sequence[st
     parts: list[str] = []
     plain_readers: dict[Any, Callable[..., Any]] = {}
     converters: list[tuple[str, Converter]] = []
+    renderers: list[tuple[str, FieldRenderer]] = []
     keys: list[str] = []
     for name in names:
         info = infos[name]
@@ -243,13 +294,12 @@ def build_shape(schema: Schema, gql_type: GraphQLObjectType, fields: Sequence[st
                 plain_readers[info.field.resolve] = reader
             if named.name == "ID" and not many and (info.global_id or is_int_key(info.model_field)):
                 converters.append((name, _key_converter(global_id=info.global_id, as_int=is_int_key(info.model_field))))
+            elif not many and (render := renderer(info.model_field, named)) is not None:
+                renderers.append((name, render))
         elif isinstance(named, GraphQLObjectType):
             pk_field, to_key = _related_key(schema, gql_type.name, info, named)
             parts.append(f"{head} {{ {PK}: {pk_field} }}")
-            if many:
-                converters.append((name, lambda vs, k=to_key: None if vs is None else [k(v[PK]) for v in vs]))
-            else:
-                converters.append((name, lambda value, k=to_key: None if value is None else k(value[PK])))
+            converters.append((name, _to_keys(to_key) if many else _to_key(to_key)))
         elif explicit:
             raise ImproperlyConfigured(f"`{gql_type.name}.{info.graphql_name}` cannot be rendered as a legacy field.")
         else:
@@ -257,7 +307,7 @@ def build_shape(schema: Schema, gql_type: GraphQLObjectType, fields: Sequence[st
         keys.append(name)
     if not parts:
         raise ImproperlyConfigured(f"`{gql_type.name}` has no field a legacy client can be sent.")
-    return ItemShape(gql_type.name, model, " ".join(parts), tuple(converters), tuple(keys), plain_readers)
+    return ItemShape(gql_type.name, model, " ".join(parts), tuple(converters), tuple(keys), plain_readers, tuple(renderers))
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +392,7 @@ def plan_list(
     ``kind`` is ``"list"``, ``"offset"`` or ``"connection"``; every paging, filter and ordering
     argument the field takes is a variable, so one document serves every query string.
     """
-    field_ = schema._schema.query_type.fields[field_name]
+    field_ = root_fields(schema, OperationType.QUERY)[field_name]
     if kind == "offset":
         arguments = ["pagination"]
         # results first: a CountedOffsetPaginated then reads totalCount from the page's rows.
@@ -368,7 +418,7 @@ def plan_list(
 def plan_retrieve(schema: Schema, field_name: str, lookup_arg: str, shape: ItemShape) -> Operation:
     """``retrieve``: the single-object field looked up by the route's kwarg."""
     name = _operation_name("retrieve", field_name)
-    arg_type = schema._schema.query_type.fields[field_name].args[lookup_arg].type
+    arg_type = root_fields(schema, OperationType.QUERY)[field_name].args[lookup_arg].type
     source = (
         f"query {name}(${lookup_arg}: {arg_type}) "
         f"{{ {RESULT}: {field_name}({lookup_arg}: ${lookup_arg}) {{ {shape.selection} }} }}"
@@ -383,7 +433,7 @@ _OPERATION_INFO_SELECTION = f"... on {OPERATION_INFO} {{ messages {{ kind field 
 
 def mutation_returns_operation_info(schema: Schema, field_name: str) -> bool:
     """True when the mutation's type is a union with strawberry-django's ``OperationInfo``."""
-    named = get_named_type(schema._schema.mutation_type.fields[field_name].type)
+    named = get_named_type(root_fields(schema, OperationType.MUTATION)[field_name].type)
     return isinstance(named, GraphQLUnionType) and any(t.name == OPERATION_INFO for t in named.types)
 
 
@@ -401,7 +451,7 @@ def plan_mutation(
 ) -> Operation:
     """``create``/``update``/``destroy``: the mutation with its input object as one variable."""
     name = _operation_name(None, field_name)
-    arg_type = schema._schema.mutation_type.fields[field_name].args[argument].type
+    arg_type = root_fields(schema, OperationType.MUTATION)[field_name].args[argument].type
     selection = shape.selection if action != "destroy" else "__typename"
     operation_info = mutation_returns_operation_info(schema, field_name)
     if operation_info:
@@ -443,13 +493,11 @@ def plan_custom(
     if errors:
         raise ImproperlyConfigured(f"Custom action {action!r}: " + " ".join(e.message for e in errors))
     definition = definitions[0]
-    variables = tuple(
-        (v.variable.name.value, type_from_ast(schema._schema, v.type)) for v in definition.variable_definitions
-    )
+    declared = definition.variable_definitions or ()
+    # Validation passed: every variable's type is an input type of the schema.
+    variables = tuple((v.variable.name.value, cast(GraphQLInputType, type_from_ast(schema._schema, v.type))) for v in declared)
     required = frozenset(
-        v.variable.name.value
-        for v in definition.variable_definitions
-        if isinstance(v.type, NonNullTypeNode) and v.default_value is None
+        v.variable.name.value for v in declared if isinstance(v.type, NonNullTypeNode) and v.default_value is None
     )
     return Operation(
         action,
@@ -479,7 +527,9 @@ def _document_key_converters(
     infos = {info.graphql_name: info for info in _type_fields(schema, returned).values()}
     converters = []
     for selected in fields[0].selection_set.selections:
-        info = infos.get(selected.name.value) if isinstance(selected, FieldNode) else None
+        if not isinstance(selected, FieldNode):
+            continue
+        info = infos.get(selected.name.value)
         if info is not None and get_named_type(info.field.type).name == "ID" and (info.global_id or is_int_key(info.model_field)):
             name = selected.alias.value if selected.alias else selected.name.value
             as_int = is_int_key(info.model_field)
@@ -492,8 +542,8 @@ def _plan_field_action(
     schema: Schema, action: str, field_name: str, *, status: int, fields: Sequence[str] | None
 ) -> Operation:
     """``Action("publishBook")``: the root field with each of its arguments as a variable."""
-    roots = ((OperationType.MUTATION, schema._schema.mutation_type), (OperationType.QUERY, schema._schema.query_type))
-    found = next(((kind, root.fields[field_name]) for kind, root in roots if root and field_name in root.fields), None)
+    roots = ((kind, root_fields(schema, kind)) for kind in (OperationType.MUTATION, OperationType.QUERY))
+    found = next(((kind, fields[field_name]) for kind, fields in roots if field_name in fields), None)
     if found is None:
         raise ImproperlyConfigured(f"Custom action {action!r}: {field_name!r} is not a Mutation or Query field.")
     kind, field_ = found
@@ -523,7 +573,7 @@ def plan_subscription(
     schema: Schema, field_name: str, *, lookup: str | None = None, filters: FilterShape | None = None
 ) -> Operation:
     """``subscribe``: a subscription field yielding ``ModelEvent`` s, for one object or a filtered list."""
-    field_ = schema._schema.subscription_type.fields[field_name]
+    field_ = root_fields(schema, OperationType.SUBSCRIPTION)[field_name]
     arguments = [lookup] if lookup else []
     if filters is not None and filters.filters_argument:
         arguments.append(filters.filters_argument)

@@ -124,7 +124,9 @@ class PageSizeMixin:
     page_size_query_param: str | None = None
     #: Largest page size a client may pick; ``None`` means the schema's cap.
     max_page_size: int | None = None
+    #: Provided by ``BasePagination``, which every class using the mixin derives from.
     limit_cap: Callable[[], int | None]
+    _check_cap: Callable[..., None]
 
     def get_default_page_size(self) -> int:
         return self.page_size or _page_size_setting(self)

@@ -24,7 +24,8 @@ PermissionClass = Callable[[], "BasePermission"]  # a class, or a composition li
 class ModelResource(Protocol):
     """What a permission sees of the route's resource: the model it serves, if known."""
 
-    model: type[Model] | None
+    @property
+    def model(self) -> type[Model] | None: ...
 
 
 async def resolve_user(scope: Scope) -> Any:
@@ -71,7 +72,8 @@ class OperandHolder(OperationHolderMixin):
         return self.operator_class(*(op_class() for op_class in self.op_classes))
 
 
-class BasePermissionMetaclass(OperationHolderMixin, type):
+# ``IsAuthenticated | IsAdminUser`` composes permissions as in DRF, on purpose not ``type.__or__`` 's Union.
+class BasePermissionMetaclass(OperationHolderMixin, type):  # type: ignore[misc]
     pass
 
 

@@ -108,8 +108,8 @@ def parse_frame(text_data: str | None, bytes_data: bytes | None = None, *, max_d
     """
     try:
         message = decode_message(text_data, bytes_data)
-    except ParseError as problem:
-        return LegacyRequest(None, "", problem=problem)
+    except ParseError as error:
+        return LegacyRequest(None, "", problem=error)
     request = _from_message(message)
     if request.problem is None and (problem := too_deep(message, max_depth)) is not None:
         return LegacyRequest(request.action, request.route, request_id=request.request_id, problem=problem)

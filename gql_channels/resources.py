@@ -16,6 +16,7 @@ from string import Formatter
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models
 from django.urls import URLPattern, path
 from django.utils.module_loading import import_string
 from graphql import (
@@ -27,6 +28,7 @@ from graphql import (
     GraphQLUnionType,
     get_named_type,
 )
+from strawberry.types.graphql import OperationType
 from strawberry_django.relay import DjangoCursorConnection
 
 from .compiled import compile_read
@@ -39,11 +41,14 @@ from .operations import (
     Operation,
     build_shape,
     is_global_id,
+    lookup_names,
+    model_of,
     plan_custom,
     plan_list,
     plan_mutation,
     plan_retrieve,
     plan_subscription,
+    root_fields,
 )
 from .pagination import (
     BasePagination,
@@ -84,16 +89,17 @@ def _list_field(schema: Schema, name: str, field_: GraphQLField) -> ListField | 
     """Describe ``field_`` if it returns a list of objects in one of the shapes gql_channels pages."""
     type_ = _unwrap(field_.type)
     if isinstance(type_, GraphQLList):
-        item = get_named_type(type_)
-        return ListField(name, item, "list") if isinstance(item, GraphQLObjectType) else None
+        element = get_named_type(type_)
+        return ListField(name, element, "list") if isinstance(element, GraphQLObjectType) else None
     if not isinstance(type_, GraphQLObjectType):
         return None
     if {"totalCount", "results"} <= type_.fields.keys() and "pagination" in field_.args:
-        item = get_named_type(type_.fields["results"].type)
-        return ListField(name, item, "offset", counted=True) if isinstance(item, GraphQLObjectType) else None
+        results = get_named_type(type_.fields["results"].type)
+        return ListField(name, results, "offset", counted=True) if isinstance(results, GraphQLObjectType) else None
     if {"edges", "pageInfo"} <= type_.fields.keys() and {"first", "after"} <= field_.args.keys():
         edge = get_named_type(type_.fields["edges"].type)
-        item = get_named_type(edge.fields["node"].type) if "node" in getattr(edge, "fields", {}) else None
+        node = edge.fields.get("node") if isinstance(edge, GraphQLObjectType) else None
+        item = get_named_type(node.type) if node is not None else None
         if isinstance(item, GraphQLObjectType):
             definition = schema.get_type_by_name(type_.name)
             keyset = issubclass(getattr(definition, "origin", object), DjangoCursorConnection)
@@ -101,11 +107,11 @@ def _list_field(schema: Schema, name: str, field_: GraphQLField) -> ListField | 
     return None
 
 
-def _lookup_argument(field_: GraphQLField, item: GraphQLObjectType) -> str | None:
-    """The ``pk``/``id`` argument of a single-object field returning ``item``."""
+def _lookup_argument(schema: Schema, field_: GraphQLField, item: GraphQLObjectType) -> str | None:
+    """The ``pk``/``id`` (or model pk name) argument of a single-object field returning ``item``."""
     if _unwrap(field_.type) is not item:
         return None
-    for name in ("pk", "id"):
+    for name in lookup_names(model_of(schema, item)):
         if name in field_.args:
             others = [a for n, a in field_.args.items() if n != name]
             if all(not isinstance(a.type, GraphQLNonNull) or a.default_value is not None for a in others):
@@ -122,9 +128,21 @@ def _mutation_item(field_: GraphQLField) -> GraphQLObjectType | None:
     return named if isinstance(named, GraphQLObjectType) else None
 
 
-def _key_field(input_type: GraphQLInputObjectType) -> str | None:
-    """The input field carrying the primary key of the object to change or delete."""
-    return next((name for name in ("id", "pk") if name in input_type.fields), None)
+def _key_field(input_type: GraphQLInputObjectType, mutation: GraphQLField, model: type[models.Model] | None) -> str | None:
+    """The input field carrying the primary key of the object to change or delete.
+
+    strawberry-django's ``key_attr`` first (``mutations.update(ProductPartial, key_attr="uuid")``),
+    then the model's own pk name, then ``id``/``pk``, as strawberry-django's ``get_pk`` reads them.
+    """
+    definition = mutation.extensions.get("strawberry-definition")
+    key_attr = getattr(definition, "key_attr", None)
+    pk_name = model._meta.pk.name if model is not None else None
+    candidates = [name for name in (key_attr, pk_name, "id", "pk") if name]
+    by_python_name = {
+        getattr(field.extensions.get("strawberry-definition"), "python_name", None) or name: name
+        for name, field in input_type.fields.items()
+    }
+    return next((by_python_name[name] for name in candidates if name in by_python_name), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +172,7 @@ class Action:
 
     def broadcast_group(self, kwargs: Mapping[str, Any]) -> str | None:
         """The group named from the route's kwargs, ``None`` when the route lacks one of them."""
-        if not self.broadcasts_on(kwargs):
+        if self.broadcast is None or not self.broadcasts_on(kwargs):
             return None
         return group_safe(f"gql_channels.broadcast.{self.broadcast.format(**kwargs)}")
 
@@ -229,16 +247,24 @@ class Resource:
         named = {k: v for k, v in self.field_names.items() if v}
         return f"Resource({self.type_name or named})"
 
-    def bind(self, schema: Schema) -> BoundResource:
-        """Resolve the fields on ``schema`` and generate the operations, or raise ``ImproperlyConfigured``."""
-        names = self._discover(schema) if self.type_name else dict(self.field_names)
+    def action_names(self, schema: Schema) -> dict[str, str | None]:
+        """The root field serving each standard action: as given, or discovered (``for_type``)."""
+        return self._discover(schema) if self.type_name else dict(self.field_names)
+
+    def bind(self, schema: Schema, *, collection: bool = True) -> BoundResource:
+        """Resolve the fields on ``schema`` and generate the operations, or raise ``ImproperlyConfigured``.
+
+        ``collection=False``: the resource is mounted on detail routes only, where ``list`` is never
+        served: its list field is neither planned nor asked for a pagination class.
+        """
+        names = self.action_names(schema)
         operations: dict[str, Operation] = {}
         pagination = None
-        query_fields = schema._schema.query_type.fields
-        if names["list"]:
+        query_fields = root_fields(schema, OperationType.QUERY)
+        if names["list"] and collection:
             field_ = query_fields.get(names["list"])
             listing = _list_field(schema, names["list"], field_) if field_ else None
-            if listing is None:
+            if field_ is None or listing is None:
                 raise ImproperlyConfigured(
                     f"{self!r}: list={names['list']!r} is not a Query field returning a list, an "
                     "offset-paginated list or a connection of objects."
@@ -253,8 +279,8 @@ class Resource:
         if names["retrieve"]:
             single = query_fields.get(names["retrieve"])
             item = get_named_type(single.type) if single else None
-            lookup = _lookup_argument(single, item) if isinstance(item, GraphQLObjectType) else None
-            if lookup is None:
+            lookup = _lookup_argument(schema, single, item) if single and isinstance(item, GraphQLObjectType) else None
+            if lookup is None or not isinstance(item, GraphQLObjectType):
                 raise ImproperlyConfigured(
                     f"{self!r}: retrieve={names['retrieve']!r} is not a Query field returning one "
                     "object with a `pk` or `id` argument."
@@ -265,7 +291,8 @@ class Resource:
             if name in operations or name in SUBSCRIPTION_ACTIONS:
                 raise ImproperlyConfigured(f"{self!r}: custom action {name!r} shadows a standard action.")
             operations[name] = plan_custom(schema, name, action.document, status=action.status, fields=self.fields)
-        subscriptions = self._plan_subscriptions(schema)
+        model = next((op.shape.model for op in operations.values() if op.shape and op.shape.model), None)
+        subscriptions = self._plan_subscriptions(schema, model)
         if not operations and not subscriptions:
             raise ImproperlyConfigured(f"{self!r} serves no action.")
         if self.stream and not isinstance(pagination, WebsocketLimitOffsetPagination):
@@ -278,19 +305,20 @@ class Resource:
         }
         return BoundResource(self, schema, operations, pagination, subscriptions, compiled=compiled)
 
-    def _plan_subscriptions(self, schema: Schema) -> dict[bool, Operation]:
+    def _plan_subscriptions(self, schema: Schema, model: type[models.Model] | None) -> dict[bool, Operation]:
         """``subscribe`` on a detail route (one object by pk) and on a collection route (filtered)."""
-        fields = schema._schema.subscription_type.fields if schema._schema.subscription_type else {}
+        fields = root_fields(schema, OperationType.SUBSCRIPTION)
         planned: dict[bool, Operation] = {}
         for detail, name in self.subscription_names.items():
             if not name:
                 continue
             field_ = fields.get(name)
-            lookup = next((a for a in ("pk", "id") if field_ and a in field_.args), None)
+            keys = lookup_names(model)
+            lookup = next((a for a in keys if field_ and a in field_.args), None)
             if field_ is None or (detail and lookup is None):
                 raise ImproperlyConfigured(
                     f"{self!r}: {'subscribe' if detail else 'subscribe_list'}={name!r} is not a Subscription "
-                    f"field{' with a `pk` or `id` argument' if detail else ''}."
+                    f"field{' with a ' + '/'.join(f'`{k}`' for k in keys) + ' argument' if detail else ''}."
                 )
             filters = None if detail else FilterShape.build(
                 schema, field_, ordering_param=self.ordering_param, regex=self.regex_lookups
@@ -316,28 +344,29 @@ class Resource:
     def _plan_writes(self, schema: Schema, names: dict[str, str | None]) -> dict[str, Operation]:
         operations: dict[str, Operation] = {}
         required = None
-        if names["create"]:
-            argument, input_type, item = self._mutation(schema, "create", names["create"])
+        if (create := names["create"]) is not None:
+            argument, input_type, item = self._mutation(schema, "create", create)
             shape = build_shape(schema, item, self.fields)
             inputs = InputShape.build(schema, input_type, model=shape.model)
             required = inputs.required
-            operations["create"] = plan_mutation(
-                schema, "create", names["create"], argument, shape, input=inputs, status=201
-            )
+            operations["create"] = plan_mutation(schema, "create", create, argument, shape, input=inputs, status=201)
         for action, status in (("update", 200), ("destroy", 204)):
-            if not names[action]:
+            name = names[action]
+            if name is None:
                 continue
-            argument, input_type, item = self._mutation(schema, action, names[action])
-            key = _key_field(input_type)
-            if key is None:
-                raise ImproperlyConfigured(
-                    f"{self!r}: {action}={names[action]!r} takes `{input_type.name}`, which has no `id`/`pk` field."
-                )
+            argument, input_type, item = self._mutation(schema, action, name)
             shape = build_shape(schema, item, self.fields)
-            inputs = InputShape.build(schema, input_type, model=shape.model, required=required) if action == "update" else None
+            key = _key_field(input_type, root_fields(schema, OperationType.MUTATION)[name], shape.model)
+            if key is None:
+                pk_name = f"`{shape.model._meta.pk.name}`/" if shape.model else ""
+                raise ImproperlyConfigured(
+                    f"{self!r}: {action}={name!r} takes `{input_type.name}`, which has no "
+                    f"{pk_name}`id`/`pk` field (nor the mutation's key_attr) to carry the route's key."
+                )
+            update = InputShape.build(schema, input_type, model=shape.model, required=required) if action == "update" else None
             global_id = is_global_id(input_type.fields[key].extensions.get("strawberry-definition"))
             operations[action] = plan_mutation(
-                schema, action, names[action], argument, shape, input=inputs, input_key=key, status=status,
+                schema, action, name, argument, shape, input=update, input_key=key, status=status,
                 input_key_node_type=item.name if global_id else None,
             )
         if "update" in operations:
@@ -377,11 +406,11 @@ class Resource:
         return pagination
 
     def _discover(self, schema: Schema) -> dict[str, str | None]:
-        item = schema._schema.get_type(self.type_name)
+        item = schema._schema.get_type(self.type_name or "")
         if not isinstance(item, GraphQLObjectType):
             raise ImproperlyConfigured(f"Resource.for_type({self.type_name!r}): the schema has no such object type.")
         names = dict(self.field_names)
-        query_fields = schema._schema.query_type.fields
+        query_fields = root_fields(schema, OperationType.QUERY)
         if not names["list"]:
             cursor_style = isinstance(self.pagination_class, type) and issubclass(self.pagination_class, CursorPagination)
             preference = ("connection", "offset", "list") if cursor_style else ("offset", "connection", "list")
@@ -392,8 +421,8 @@ class Resource:
             ]
             names["list"] = min(lists)[1] if lists else None
         if not names["retrieve"]:
-            names["retrieve"] = next((n for n, f in query_fields.items() if _lookup_argument(f, item)), None)
-        mutation_fields = schema._schema.mutation_type.fields if schema._schema.mutation_type else {}
+            names["retrieve"] = next((n for n, f in query_fields.items() if _lookup_argument(schema, f, item)), None)
+        mutation_fields = root_fields(schema, OperationType.MUTATION)
         for action, prefix in _MUTATION_PREFIXES.items():
             if not names[action]:
                 names[action] = next(
@@ -421,7 +450,7 @@ def routes_from_schema(
     """
     styles = {False: pagination_class or PageNumberPagination, True: cursor_pagination_class or CursorPagination}
     routes: list[URLPattern] = []
-    for name, field_ in schema._schema.query_type.fields.items():
+    for name, field_ in root_fields(schema, OperationType.QUERY).items():
         listing = _list_field(schema, name, field_)
         if listing is None:
             continue
@@ -432,6 +461,6 @@ def routes_from_schema(
         )
         kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
         routes.append(path(f"{kebab}/", resource))
-        if any(_lookup_argument(f, listing.item) for f in schema._schema.query_type.fields.values()):
+        if any(_lookup_argument(schema, f, listing.item) for f in root_fields(schema, OperationType.QUERY).values()):
             routes.append(path(f"{kebab}/<str:{resource.lookup_url_kwarg}>/", resource))
     return routes

@@ -23,7 +23,7 @@ from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
-from django.urls import re_path
+from django.urls import URLPattern, re_path
 from django.utils.http import is_same_domain
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
@@ -50,7 +50,7 @@ class SessionAuthMiddleware(AuthMiddleware):
             scope["user"]._wrapped = AnonymousUser()
 
 
-def AuthMiddlewareStack(inner: Any) -> Any:  # noqa: N802 - Channels' name for the same stack
+def AuthMiddlewareStack(inner: Any) -> Any:  # Channels' name for the same stack
     """Channels' ``AuthMiddlewareStack`` with ``SessionAuthMiddleware``."""
     return CookieMiddleware(SessionMiddleware(SessionAuthMiddleware(inner)))
 
@@ -222,7 +222,7 @@ class GqlChannelsRouter(ProtocolTypeRouter):
             ),
         ]
         if graphiql:
-            http_routes.insert(0, re_path(rf"^{re.escape(prefix)}/assets/(?P<name>[^/]+)$", GraphiQLAssets()))
+            http_routes.insert(0, _asgi_route(rf"^{re.escape(prefix)}/assets/(?P<name>[^/]+)$", GraphiQLAssets()))
         if django_application is not None:
             http_routes.append(re_path(r"^", django_application))
         super().__init__(
@@ -234,7 +234,7 @@ class GqlChannelsRouter(ProtocolTypeRouter):
                             URLRouter(
                                 [
                                     re_path(_route(legacy_path), legacy_app),
-                                    re_path(_route(graphql_path), SubprotocolRouter(graphql_ws, legacy_app)),
+                                    _asgi_route(_route(graphql_path), SubprotocolRouter(graphql_ws, legacy_app)),
                                     *mounted,
                                 ]
                             )
@@ -243,3 +243,8 @@ class GqlChannelsRouter(ProtocolTypeRouter):
                 ),
             }
         )
+
+
+def _asgi_route(pattern: str, app: Any) -> URLPattern:
+    """``re_path`` for Channels' ``URLRouter``, which routes to ASGI applications, not to Django views."""
+    return re_path(pattern, app)

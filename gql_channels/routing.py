@@ -7,7 +7,8 @@ works), the query string is parsed once, and a ``#fragment`` is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -31,6 +32,15 @@ class RouteMatch:
     query_params: dict[str, list[str]]
 
 
+#: A resource and the kwargs one of its routes captures (``RouteTable.lookups``).
+LookupKey = tuple[int, frozenset[str]]
+
+
+def lookup_key(resource: Any, captures: Iterable[str]) -> LookupKey:
+    """Keyed by what a match tells (its resource and kwargs), not by route text, which ``include()`` rewrites."""
+    return id(resource), frozenset(captures)
+
+
 def split_route(route: str) -> tuple[str, str]:
     """Split ``route`` into its path and query string, dropping any fragment."""
     route = route.partition("#")[0]
@@ -39,10 +49,18 @@ def split_route(route: str) -> tuple[str, str]:
 
 
 class RouteTable:
-    """A ``routepatterns`` list, resolvable like a URLconf."""
+    """A ``routepatterns`` list, resolvable like a URLconf.
 
-    def __init__(self, routepatterns: Sequence[URLPattern | URLResolver]) -> None:
+    ``lookups`` maps the routes of a resource capturing a key that is not its ``lookup_url_kwarg``
+    (keyed ``lookup_key(resource, captures)``) to ``(capture, lookup_url_kwarg)``: ``products/<uuid>/``
+    then matches with ``uuid`` also given as ``pk``, so its resource serves the detail actions there.
+    """
+
+    def __init__(
+        self, routepatterns: Sequence[URLPattern | URLResolver], lookups: Mapping[LookupKey, tuple[str, str]] | None = None
+    ) -> None:
         self.routepatterns = list(routepatterns)
+        self.lookups = dict(lookups or {})
         self._resolver = URLResolver(RegexPattern(r"^"), self.routepatterns)
 
     def resolve(self, route: str) -> RouteMatch | None:
@@ -52,33 +70,47 @@ class RouteTable:
             match = self._resolver.resolve(path)
         except Resolver404:
             return None
+        kwargs = match.kwargs
+        alias = self.lookups.get(lookup_key(match.func, kwargs))
+        if alias is not None:
+            capture, lookup = alias
+            kwargs = {**kwargs, lookup: kwargs[capture]}
         return RouteMatch(
             resource=match.func,
             pattern=match.route,
             path=path,
-            kwargs=match.kwargs,
+            kwargs=kwargs,
             query_params=parse_qs(query),
         )
 
     def reverse(self, resource: Any, **kwargs: Any) -> str | None:
         """The route of ``resource`` for ``kwargs`` (an object's detail route, for pushed events)."""
-        for entry in self.entries():
-            if entry.resource is not resource or entry.captures != set(kwargs):
+        for entry in _entries(self.routepatterns, "", frozenset()):
+            values = dict(kwargs)
+            alias = self.lookups.get(lookup_key(entry.resource, entry.captures))
+            if alias is not None:  # the route's own capture, not the lookup it is served as
+                capture, lookup = alias
+                values = {capture: values.pop(lookup), **values} if lookup in values else values
+            if entry.resource is not resource or entry.captures != set(values):
                 continue
             for template, params in normalize(entry.regex):
-                if set(params) == set(kwargs):
-                    values = {
-                        k: entry.converters[k].to_url(v) if k in entry.converters else str(v) for k, v in kwargs.items()
+                if set(params) == set(values):
+                    route = template % {
+                        k: entry.converters[k].to_url(v) if k in entry.converters else str(v) for k, v in values.items()
                     }
-                    route = template % values
                     match = self.resolve(route)
                     if match is not None and match.resource is resource:
                         return route
         return None
 
     def entries(self) -> list[RouteEntry]:
-        """Every pattern in the table, ``include()``d ones too, in declaration order."""
-        return list(_entries(self.routepatterns, "", frozenset()))
+        """Every pattern in the table, ``include()``d ones too, in declaration order (a route in
+        ``lookups`` captures its lookup too)."""
+        entries = []
+        for entry in _entries(self.routepatterns, "", frozenset()):
+            alias = self.lookups.get(lookup_key(entry.resource, entry.captures))
+            entries.append(dataclasses.replace(entry, captures=entry.captures | {alias[1]}) if alias else entry)
+        return entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +123,12 @@ class RouteEntry:
     #: The regex of the whole route (include() prefixes joined), to build routes back from kwargs.
     regex: str
     converters: dict[str, Any]
+
+
+def ends_with_capture(entry: RouteEntry, capture: str) -> bool:
+    """Whether ``capture`` is the route's last part (``products/<uuid>/``): a detail route's key,
+    not a parent's (``shops/<shop>/products/``)."""
+    return any(template.rstrip("/").endswith(f"%({capture})s") for template, _ in normalize(entry.regex))
 
 
 def _captures(pattern: Any) -> frozenset[str]:

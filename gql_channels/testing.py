@@ -1,10 +1,17 @@
-"""Test helpers for projects using gql_channels."""
+"""Test helpers for projects using gql_channels (``pip install 'gql_channels[testing]'``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from channels.testing import WebsocketCommunicator
+try:
+    from channels.testing import WebsocketCommunicator
+except ModuleNotFoundError as missing:  # channels.testing imports daphne, which Channels does not require
+    if missing.name != "daphne":
+        raise
+    raise ImportError(
+        "gql_channels.testing needs daphne, which channels.testing imports: pip install 'gql_channels[testing]'."
+    ) from missing
 
 from .protocol import MISSING
 

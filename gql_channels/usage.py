@@ -122,7 +122,7 @@ async def flush() -> int:
 
 def _start_flusher() -> None:
     """Start the periodic flush on the running loop, once (again if its loop has stopped)."""
-    global _flusher  # noqa: PLW0603 - one flusher per process
+    global _flusher  # one flusher per process
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:  # no loop: the counts wait for an explicit flush()
@@ -140,7 +140,7 @@ async def _flush_periodically() -> None:
 
 
 def _take() -> dict[Key, _Counts]:
-    global _pending  # noqa: PLW0603 - swapped, so record() never waits for the database
+    global _pending  # swapped, so record() never waits for the database
     with _lock:
         taken, _pending = _pending, {}
     return taken
@@ -178,6 +178,8 @@ def _write(key: Key, counts: _Counts) -> None:
         "last_served_at": Greatest(F("last_served_at"), Value(counts.last_served_at)),
     }
     if rows.update(**increments):
+        return
+    if counts.last_served_at is None:  # nothing served: nothing to write
         return
     try:
         with transaction.atomic():

@@ -1,7 +1,8 @@
-"""Settings of the test suite: the example's, plus Django REST framework and the DCRF app the migration tests migrate.
+"""Settings of the test suite: the example's, plus the test-only apps and Django REST framework.
 
-``tests.dcrf_app`` is a djangochannelsrestframework app written for ``test_migrate.py`` and
-``test_compare.py``; nothing in the library or the example imports it or DRF.
+``tests.drf_app`` has models of every field type, compared with DRF's ``ModelSerializer``
+(``test_drf_parity.py``); ``tests.dcrf_app`` is a djangochannelsrestframework app the migration tests
+migrate (``test_migrate.py``, ``test_compare.py``). Nothing in the library or the example imports them or DRF.
 """
 
 from __future__ import annotations
@@ -9,4 +10,4 @@ from __future__ import annotations
 from example_project.settings import *  # noqa: F403
 from example_project.settings import INSTALLED_APPS
 
-INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework", "tests.dcrf_app"]
+INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework", "tests.drf_app", "tests.dcrf_app"]

@@ -93,7 +93,7 @@ def rendered(book: Book) -> dict[str, Any]:
     book = Book.objects.get(pk=book.pk)
     return {
         "id": book.id, "title": book.title, "pages": book.pages, "published": book.published,
-        "created_at": book.created_at.isoformat(), "author": book.author_id,
+        "created_at": book.created_at.isoformat().replace("+00:00", "Z"), "author": book.author_id,
         "tags": sorted(book.tags.values_list("id", flat=True)),
     }
 

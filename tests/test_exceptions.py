@@ -31,7 +31,7 @@ def raised(exc: BaseException) -> BaseException:
     """``exc`` with a traceback, as the consumer catches it."""
     try:
         raise exc
-    except BaseException as caught:
+    except BaseException as caught:  # noqa: BLE001 - any exception, as the consumer catches it
         return caught
 
 
@@ -175,3 +175,29 @@ def test_variable_coercion_errors_are_a_400() -> None:
     exc = from_graphql_errors(result.errors, not_found=NOT_FOUND_DETAIL)
     assert type(exc) is ValidationError
     assert exc.status_code == 400 and list(exc.detail) == ["non_field_errors"]
+
+
+def test_uniqueness_is_reworded_as_drf_unique_validator_wrote_it() -> None:
+    """``full_clean`` 's "Gadget with this Name already exists." is DRF's "gadget with this name already exists."."""
+    from dataclasses import dataclass
+
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from gql_channels.exceptions import from_operation_info
+    from tests.drf_app.models import Gadget
+
+    error = DjangoValidationError({"name": [Gadget(name="x").unique_error_message(Gadget, ("name",))]})
+    exc = from_graphql_errors([GraphQLError("m", original_error=error)], not_found=NOT_FOUND_DETAIL)
+    assert exc.detail == {"name": ["gadget with this name already exists."]}
+
+    @dataclass
+    class Fields:  # what an InputShape tells the mapping: legacy names and the model
+        model: type = Gadget
+
+        def legacy_name(self, graphql_name: str) -> str:
+            return graphql_name
+
+    messages = [{"kind": "VALIDATION", "field": "name", "message": "Gadget with this Name already exists.", "code": "unique"}]
+    assert from_operation_info(messages, not_found=NOT_FOUND_DETAIL, fields=Fields()).detail == {
+        "name": ["gadget with this name already exists."]
+    }

@@ -217,7 +217,7 @@ def _finished(seconds: float, function: Callable[[], Any]) -> Any:
     def run() -> None:
         try:
             outcome.append(function())
-        except BaseException as error:  # handed back to the test
+        except BaseException as error:  # noqa: BLE001 - handed back to the test
             outcome.append(error)
 
     worker = threading.Thread(target=run, daemon=True)

@@ -194,17 +194,18 @@ def test_unknown_keys_id_and_pk_are_ignored() -> None:
 
 
 def test_non_editable_model_fields_are_read_only() -> None:
-    assert SHELF.translate({"label": "L", "stamp": "not a date", "id": True}, partial=False) == {"label": "L"}
+    assert SHELF.translate({"label": "L", "stamp": "not a date", "id": True}, partial=True) == {"label": "L"}
 
 
 # --- required and partial --------------------------------------------------------------------------
 
 
-def test_required_defaults_to_non_null_fields_without_default() -> None:
+def test_required_defaults_to_non_null_fields_and_those_model_serializer_required() -> None:
     assert BOOK.required == {"title", "author"}
-    assert SHELF.required == {"label"}
+    assert SHELF.required == {"label", "pins"}  # a many-to-many without blank=True: required by DRF too
     assert GADGET.required == {"created_at"}
-    assert InputShape.build(schema, schema._schema.get_type("BookPartial"), model=Book).required == frozenset()
+    # A partial input: every field optional in GraphQL, the model still says what a full write needs.
+    assert InputShape.build(schema, schema._schema.get_type("BookPartial"), model=Book).required == {"title", "author"}
 
 
 def test_full_update_needs_the_create_fields_partial_does_not() -> None:
@@ -253,12 +254,18 @@ def test_input_type_must_belong_to_the_schema() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(12, 12), ("12", 12), (12.0, 12), ("12.0", 12), ("12.", 12), ("12.000 ", 12), (" 12 ", 12), ("-3", -3),
+    [(12, 12), ("12", 12), (12.0, 12), ("12.0", 12), ("12.", 12), ("12.000 ", 12), (" 12 ", 12),
      (0, 0), ("0", 0), (2**31 - 1, 2**31 - 1)],
 )
 def test_integer_accepted(value: Any, expected: int) -> None:
     assert one(BOOK_PARTIAL, "pages", value) == expected
     assert type(one(BOOK_PARTIAL, "pages", value)) is int
+
+
+def test_a_positive_integer_field_refuses_negatives_as_drf_did() -> None:
+    with pytest.raises(ValidationError) as caught:
+        BOOK_PARTIAL.translate({"pages": "-3"}, partial=True)
+    assert caught.value.detail == {"pages": ["Ensure this value is greater than or equal to 0."]}
 
 
 @pytest.mark.parametrize(
@@ -276,7 +283,7 @@ def test_integer_accepted(value: Any, expected: int) -> None:
         ({}, "A valid integer is required."),
         ("1" * 1001, "String value too large."),
         (2**31, "Ensure this value is less than or equal to 2147483647."),
-        (-(2**31) - 1, "Ensure this value is greater than or equal to -2147483648."),
+        (-(2**31) - 1, "Ensure this value is greater than or equal to 0."),  # a PositiveIntegerField's min_value
         (None, "This field may not be null."),
     ],
 )

@@ -149,7 +149,7 @@ def test_non_string_route_is_400(route: object) -> None:
 @pytest.mark.parametrize("route", ["articles/?title=\\ud800", "\\udc00/", "books/?a=b&c=x\\udfff"])
 def test_route_with_lone_surrogate_is_400_and_echoed(route: str) -> None:
     """JSON can escape a lone surrogate; no URL, link or database can hold one."""
-    text = '{"action": "list", "route": "%s"}' % route
+    text = f'{{"action": "list", "route": "{route}"}}'
     reply = bad_frame_reply(parse_frame(text))
     assert reply["status"] == 400 and reply["route"] == json.loads(text)["route"]
     assert "surrogate" in reply["errors"][0]["detail"]

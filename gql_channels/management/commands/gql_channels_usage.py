@@ -27,7 +27,7 @@ def usage_rows() -> list[dict[str, Any]]:
         .order_by()
     )
     return sorted(
-        ({name: row[name] for name in COLUMNS} for row in rows),
+        ({name: dict(row)[name] for name in COLUMNS} for row in rows),
         key=lambda row: (row["route"] is None, row["route"] or "", row["action"] is None, row["action"] or "", row["consumer"]),
     )
 
