@@ -85,7 +85,7 @@ class DrfConsumer(AsyncAPIConsumer):
 
 websocket_application = DrfConsumer.as_asgi()
 if os.environ.get("GQL_CHANNELS_RECORD"):
-    from gql_channels.recording import RecordingMiddleware  # noqa: E402
+    from gql_channels.recording import RecordingMiddleware
 
     websocket_application = RecordingMiddleware(websocket_application, path=os.environ["GQL_CHANNELS_RECORD"])
 

@@ -36,7 +36,6 @@ from gql_channels.migration.codegen import Module
 from gql_channels.migration.permissions import PermissionWriter
 from gql_channels.migration.serializers import inspect_serializer
 from gql_channels.migration.writer import write_migration
-
 from tests.dcrf_app import models as dcrf_models
 from tests.dcrf_app import serializers as dcrf_serializers
 

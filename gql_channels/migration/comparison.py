@@ -18,7 +18,7 @@ from typing import Any
 from django.urls import URLPattern
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from .legacy import DCRF, RFC, library_of
+from .legacy import DCRF, RFC, library_of, written
 from .replay import Outcome, Recorded, Replayer, more_pages
 
 _RFC_SERVER_ERROR = [{"detail": "A server error occurred."}]
@@ -34,13 +34,13 @@ class Side:
     """A consumer under comparison: its ASGI app and how to tell its last reply to a message."""
 
     label: str
-    consumer: type
+    consumer: type[Any]
     app: Any
     #: Whether the app may answer ``list`` with a stream of pages.
     more: Callable[[Any], bool]
 
 
-def old_side(label: str, consumer: type) -> Side:
+def old_side(label: str, consumer: type[Any]) -> Side:
     streams = False
     if library_of(consumer) == DCRF:  # only DCRF streams; a project may have only the other library
         from djangochannelsrestframework.mixins import StreamedPaginatedListMixin
@@ -49,7 +49,7 @@ def old_side(label: str, consumer: type) -> Side:
     return Side(label, consumer, consumer.as_asgi(), more_pages if streams else _one_reply)
 
 
-def new_side(label: str, consumer: type) -> Side:
+def new_side(label: str, consumer: type[Any]) -> Side:
     app = consumer.as_asgi()
     routes = app.consumer_initkwargs["compiled_routes"]
     streams = any(binding.resource.stream for binding in routes.bindings.values())
@@ -125,14 +125,15 @@ def compare(old: Side, new: Side, messages: Sequence[Recorded], replayer: Replay
     return report
 
 
-def _key(routes: Any, consumer: type, message: Recorded) -> tuple[str, str]:
+def _key(routes: Any, consumer: type[Any], message: Recorded) -> tuple[str, str]:
     """The table row of a message: the new consumer's route pattern (or DCRF target) and the action sent."""
     from gql_channels.dialects import get_dialect
 
     dialect = get_dialect(consumer.dialect)
     if _frame(message) is None:
         return "(no target)", "(not a JSON object)"
-    request = dialect.parse(message.frame)
+    frame = message.frame
+    request = dialect.parse(frame) if isinstance(frame, str) else dialect.parse(None, frame)
     match = routes.table.resolve(dialect.route(request, routes.table))
     target = match.pattern if match is not None else "(no route)"
     if dialect.name == DCRF:
@@ -190,7 +191,7 @@ def _without_echo(old: Outcome, new: Outcome) -> tuple[Outcome, bool]:
     return Outcome(tuple(replies), new.closed, new.crash, new.hung, new.refused), echoed
 
 
-def _judge_rfc(message: Recorded, old: Outcome, new: Outcome, old_consumer: type) -> str | None:
+def _judge_rfc(message: Recorded, old: Outcome, new: Outcome, old_consumer: type[Any]) -> str | None:
     """rest_framework_channels 0.0.7 against ``legacy-protocol.md`` (``new`` without the ``request_id`` echo)."""
     if old.replies == new.replies and old.closed == new.closed and not old.hung and not new.hung:
         return _SAME
@@ -198,7 +199,8 @@ def _judge_rfc(message: Recorded, old: Outcome, new: Outcome, old_consumer: type
     reply, was = _single(new), _single(old)
     if new.hung or reply is None:
         return None
-    status, errors = reply.get("status"), reply.get("errors")
+    status = reply.get("status")
+    errors: Any = reply.get("errors")
     if _unparsable(RFC, message):
         if status != 400 or not _details(errors):
             return None
@@ -255,7 +257,7 @@ def _details(errors: Any) -> bool:
     return isinstance(errors, list) and len(errors) == 1 and isinstance(errors[0], dict) and list(errors[0]) == ["detail"]
 
 
-def _prefix_rule(frame: dict[str, Any], old_consumer: type, reply: dict[str, Any]) -> str | None:
+def _prefix_rule(frame: dict[str, Any], old_consumer: type[Any], reply: dict[str, Any]) -> str | None:
     """The old library matched route *prefixes*, first pattern first; gql_channels matches the path in full (Fixed)."""
     route = frame.get("route", "")
     if not isinstance(route, str):
@@ -278,16 +280,15 @@ def _prefix_match(pattern: URLPattern, route: str) -> bool:
     kind = type(pattern.pattern)
     if kind not in (RoutePattern, RegexPattern):
         return False
-    written = pattern.pattern._route if kind is RoutePattern else pattern.pattern._regex
-    return bool(kind(written, is_endpoint=False).match(route))
+    return bool(kind(written(pattern.pattern), is_endpoint=False).match(route))
 
 
 def _full(pattern: URLPattern, path: str) -> bool:
     match = pattern.pattern.match(path)
-    return bool(match) and match[0] == ""
+    return match is not None and match[0] == ""
 
 
-def _judge_dcrf(message: Recorded, old: Outcome, new: Outcome, old_consumer: type) -> str | None:
+def _judge_dcrf(message: Recorded, old: Outcome, new: Outcome, old_consumer: type[Any]) -> str | None:
     """djangochannelsrestframework 1.3.0 against ``dcrf-protocol.md``."""
     if old.replies == new.replies and old.closed == new.closed and not old.hung and not new.hung:
         return _SAME
@@ -302,12 +303,13 @@ def _judge_dcrf(message: Recorded, old: Outcome, new: Outcome, old_consumer: typ
     if frame is None:
         return None
     action = frame.get("action")
-    status = reply.get("response_status") if reply else None
+    answer = reply or {}
+    status = answer.get("response_status")
     if action in _DCRF_NEEDS_PK and _not_a_key(frame.get("pk", None), "pk" in frame):
-        if status == 404 and reply.get("errors") == ["Not found"]:
+        if status == 404 and answer.get("errors") == ["Not found"]:
             return "a pk that is a boolean or not a whole number is no key: 404 (Fixed; DCRF read it with int())"
         return None
-    if action == "list_cancel" and status == 200 and reply.get("data") is None:
+    if action == "list_cancel" and status == 200 and answer.get("data") is None:
         was = _single(old)
         if was is not None and was.get("response_status") in (403, 405):
             return "list_cancel stops a streamed list (DCRF 1.3.0 had none: 405, or 403 before that)"
@@ -316,7 +318,7 @@ def _judge_dcrf(message: Recorded, old: Outcome, new: Outcome, old_consumer: typ
     if action in _DCRF_NEEDS_PK and "pk" not in frame:
         return "no pk: 404 Not found (Fixed; DCRF died on an assert)" if status == 404 else None
     if action in _DCRF_WRITES and "data" not in frame:
-        ok = status == 400 and reply.get("errors") == [{"non_field_errors": ["No data provided"]}]
+        ok = status == 400 and answer.get("errors") == [{"non_field_errors": ["No data provided"]}]
         return "no data key: 400 No data provided (Fixed; DCRF died)" if ok else None
     if action == "subscribe_instance" and frame.get("request_id") is None:
         return "subscribe_instance needs a request_id: 400 (Fixed; DCRF died)" if status == 400 else None

@@ -56,16 +56,16 @@ class CustomAction:
 class HandlerSpec:
     """One old handler (a rest_framework_channels ``as_aaah`` handler, or a DCRF consumer)."""
 
-    cls: type
+    cls: type[Any]
     library: str
     #: Standard actions served, in DRF names (``partial_update``, ``destroy``, ``subscribe``...).
     actions: frozenset[str]
     #: Every action as its clients named it (``patch``, ``delete``, custom ones...).
     sent_actions: tuple[str, ...]
     custom: tuple[CustomAction, ...]
-    serializer_class: type | None
+    serializer_class: type[Any] | None
     model: type[models.Model] | None
-    pagination_class: type | None
+    pagination_class: type[Any] | None
     #: DCRF's ``StreamedPaginatedListMixin``.
     stream: bool
     permission_classes: tuple[Any, ...]
@@ -87,7 +87,7 @@ class RouteSpec:
 
 @dataclass(frozen=True)
 class ConsumerSpec:
-    cls: type
+    cls: type[Any]
     library: str
     routes: tuple[RouteSpec, ...]
     #: Checked for every action and at the handshake (the consumer's own ``permission_classes``).
@@ -142,10 +142,10 @@ def read_consumer(cls: Any) -> ConsumerSpec:
     )
 
 
-def _read_rfc(cls: type) -> ConsumerSpec:
+def _read_rfc(cls: type[Any]) -> ConsumerSpec:
     todos: list[str] = []
     routes: list[RouteSpec] = []
-    handlers: dict[type, HandlerSpec] = {}
+    handlers: dict[type[Any], HandlerSpec] = {}
     for route in cls.routepatterns:
         handler_class = getattr(getattr(route, "callback", None), "handler_class", None)
         written = _pattern(route)
@@ -170,7 +170,7 @@ def _read_rfc(cls: type) -> ConsumerSpec:
     return ConsumerSpec(cls, RFC, tuple(routes), _permissions(RFC, cls.permission_classes), tuple(todos))
 
 
-def _read_dcrf(cls: type) -> ConsumerSpec:
+def _read_dcrf(cls: type[Any]) -> ConsumerSpec:
     from djangochannelsrestframework.observer.generics import ObserverModelInstanceMixin
 
     handler = _read_handler(cls, DCRF, ())  # DCRF checks the consumer's permissions only
@@ -191,13 +191,20 @@ def _pattern(route: Any) -> tuple[str, str] | None:
 
     pattern = getattr(route, "pattern", None)
     if isinstance(pattern, RoutePattern):
-        return "path", str(pattern._route)
+        return "path", written(pattern)
     if isinstance(pattern, RegexPattern):
-        return "re_path", str(pattern._regex)
+        return "re_path", written(pattern)
     return None
 
 
-def _read_handler(cls: type, library: str, permission_classes: tuple[Any, ...]) -> HandlerSpec:
+def written(pattern: Any) -> str:
+    """A ``RoutePattern``'s route or a ``RegexPattern``'s regex as written: Django keeps no public copy."""
+    from django.urls.resolvers import RoutePattern
+
+    return str(pattern._route if isinstance(pattern, RoutePattern) else pattern._regex)  # type: ignore[attr-defined]
+
+
+def _read_handler(cls: type[Any], library: str, permission_classes: tuple[Any, ...]) -> HandlerSpec:
     standard = STANDARD_ACTIONS[library]
     lookup_field = getattr(cls, "lookup_field", "pk")
     lookup_url_kwarg = getattr(cls, "lookup_url_kwarg", None) or lookup_field
@@ -253,7 +260,7 @@ def _permissions(library: str, permission_classes: Any) -> tuple[Any, ...]:
     return tuple(permission_classes or ())
 
 
-def _pagination_class(cls: type, library: str) -> type | None:
+def _pagination_class(cls: type[Any], library: str) -> type[Any] | None:
     pagination = getattr(cls, "pagination_class", None)
     if library == RFC:
         from rest_framework_channels import generics
@@ -279,7 +286,7 @@ def _parameters(method: Any) -> tuple[tuple[str, bool], ...]:
     )
 
 
-def _overridden_hooks(cls: type) -> list[str]:
+def _overridden_hooks(cls: type[Any]) -> list[str]:
     found = []
     for hook in _HOOKS:
         owner = next((klass for klass in cls.__mro__ if hook in vars(klass)), None)
@@ -291,7 +298,7 @@ def _overridden_hooks(cls: type) -> list[str]:
     return found
 
 
-def _queryset_todos(cls: type, queryset: Any, serializer_class: Any, model: Any) -> list[str]:
+def _queryset_todos(cls: type[Any], queryset: Any, serializer_class: Any, model: Any) -> list[str]:
     name = cls.__qualname__
     if model is None:
         return [f"{name} has no queryset attribute: name the model's strawberry-django type by hand."]
@@ -314,7 +321,7 @@ def _sql(queryset: models.QuerySet) -> str:
         return f"<{type(error).__name__}>"
 
 
-def _other_observers(cls: type) -> list[str]:
+def _other_observers(cls: type[Any]) -> list[str]:
     """DCRF's ``@model_observer`` s and other observers than the instance mixin's."""
     from djangochannelsrestframework.observer.base_observer import BaseObserver
     from djangochannelsrestframework.observer.generics import _GenericModelObserver

@@ -49,7 +49,7 @@ class PermissionWriter:
     def expressions(self, entries: Iterable[Any], *, library: str, custom_actions: Iterable[str] = ()) -> list[str]:
         """The ``permission_classes`` list items for ``entries``; nothing for an ``AllowAny`` alone (the default)."""
         entries = list(entries)
-        if all(_KNOWN.get((getattr(e, "__module__", None), getattr(e, "__name__", None))) == "AllowAny" for e in entries):
+        if all(_KNOWN.get((getattr(e, "__module__", ""), getattr(e, "__name__", ""))) == "AllowAny" for e in entries):
             return []
         return [self.expression(entry, library=library, custom_actions=tuple(custom_actions)) for entry in entries]
 
@@ -80,7 +80,7 @@ class PermissionWriter:
             self.definitions[entry] = self._subclass(entry, library, custom_actions) or self._stub(entry)
         return self.definitions[entry]
 
-    def _subclass(self, cls: type, library: str, custom_actions: tuple[str, ...]) -> str | None:
+    def _subclass(self, cls: type[Any], library: str, custom_actions: tuple[str, ...]) -> str | None:
         """A subclass of a known class that only sets attributes, written over the gql_channels class."""
         base = next((k for k in cls.__mro__[1:] if (k.__module__, k.__name__) in _KNOWN), None)
         if base is None:
@@ -161,14 +161,16 @@ _HANDSHAKE_NOTE = (
 )
 
 
-def _is_drf(cls: type) -> bool:
+def _is_drf(cls: type[Any]) -> bool:
     from rest_framework.permissions import BasePermission as DRFPermission
 
     return issubclass(cls, DRFPermission)
 
 
 def _methods_note(library: str) -> str:
-    wire = lambda action: _DCRF_WIRE.get(action, action) if library == DCRF else action  # noqa: E731
+    def wire(action: str) -> str:
+        return _DCRF_WIRE.get(action, action) if library == DCRF else action
+
     return ", ".join(f"{wire(a)} as {_METHODS.get(wire(a), wire(a).upper())}" for a in _STANDARD)
 
 

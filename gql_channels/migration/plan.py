@@ -81,10 +81,10 @@ class ResourcePlan:
 @dataclass
 class MigrationPlan:
     consumers: list[ConsumerSpec]
-    types: dict[type, TypePlan]
+    types: dict[type[Any], TypePlan]
     resources: dict[HandlerSpec, ResourcePlan]
     #: Old pagination class -> (gql_channels style, name in consumers.py).
-    paginations: dict[type, tuple[str, str]]
+    paginations: dict[type[Any], tuple[str, str]]
     todos: list[str]
 
     @property
@@ -92,13 +92,13 @@ class MigrationPlan:
         return any("delete" in plan.needs for plan in self.types.values())
 
 
-def plan_migration(consumer_classes: list[type]) -> MigrationPlan:
+def plan_migration(consumer_classes: list[type[Any]]) -> MigrationPlan:
     """Read the consumers and decide every name; the to-dos say what is left to do by hand."""
     consumers = [read_consumer(cls) for cls in consumer_classes]
     todos: list[str] = []
-    types: dict[type, TypePlan] = {}
+    types: dict[type[Any], TypePlan] = {}
     resources: dict[HandlerSpec, ResourcePlan] = {}
-    paginations: dict[type, tuple[str, str]] = {}
+    paginations: dict[type[Any], tuple[str, str]] = {}
     for consumer in consumers:
         todos.extend(consumer.todos)
         for handler in consumer.handlers:
@@ -113,7 +113,7 @@ def plan_migration(consumer_classes: list[type]) -> MigrationPlan:
     return MigrationPlan(consumers, types, resources, paginations, list(dict.fromkeys(todos)))
 
 
-def _type_plan(handler: HandlerSpec, types: dict[type, TypePlan], todos: list[str]) -> TypePlan | None:
+def _type_plan(handler: HandlerSpec, types: dict[type[Any], TypePlan], todos: list[str]) -> TypePlan | None:
     serializer = handler.serializer_class
     if serializer is None:
         todos.append(f"{handler.cls.__qualname__} has no serializer_class: not translated.")
@@ -136,7 +136,7 @@ def _type_plan(handler: HandlerSpec, types: dict[type, TypePlan], todos: list[st
 
 def _resource_plan(
     handler: HandlerSpec, type_plan: TypePlan | None, resources: dict[HandlerSpec, ResourcePlan],
-    paginations: dict[type, tuple[str, str]], todos: list[str], *, detail_only: bool,
+    paginations: dict[type[Any], tuple[str, str]], todos: list[str], *, detail_only: bool,
 ) -> ResourcePlan:
     taken = {r.variable for r in resources.values()}
     name = handler.cls.__name__
@@ -162,7 +162,7 @@ def _resource_plan(
                 "serve the list from a DjangoCursorConnection field with gql_channels.pagination.CursorPagination."
             )
             style = None
-        if style is not None:
+        if style is not None and handler.pagination_class is not None:
             plan.pagination = _pagination_name(handler.pagination_class, style, paginations)
             type_plan.needs.add("paginated_list")
         else:
@@ -196,7 +196,7 @@ def _resource_plan(
     return plan
 
 
-def _name_fields(types: dict[type, TypePlan]) -> None:
+def _name_fields(types: dict[type[Any], TypePlan]) -> None:
     """Python names of the root fields, after the serializer (``article``, ``articles``, ``all_articles``)."""
     for plan in types.values():
         snake = plan.spec.snake
@@ -232,9 +232,9 @@ def _default_order(spec: TypeSpec) -> list[str]:
     """The order gql_channels renders a type's fields in without ``fields=``: ``ModelSerializer(fields="__all__")``'s."""
     opts = spec.model._meta
     ordered = [opts.pk.name]
-    ordered += [f.name for f in opts.fields if f.serialize and not f.remote_field]
-    ordered += [f.name for f in opts.fields if f.serialize and f.remote_field]
-    ordered += [f.name for f in opts.many_to_many if f.serialize]
+    ordered += [f.name for f in opts.fields if getattr(f, "serialize", True) and not f.remote_field]
+    ordered += [f.name for f in opts.fields if getattr(f, "serialize", True) and f.remote_field]
+    ordered += [f.name for f in opts.many_to_many if getattr(f, "serialize", True)]
     readable = set(spec.rendered)
     return [name for name in dict.fromkeys(ordered) if name in readable]
 
@@ -261,7 +261,7 @@ def _captures(route: RouteSpec) -> set[str]:
     return set(pattern.regex.groupindex)
 
 
-def _pagination_name(pagination_class: type, style: str, paginations: dict[type, tuple[str, str]]) -> str:
+def _pagination_name(pagination_class: type[Any], style: str, paginations: dict[type[Any], tuple[str, str]]) -> str:
     if pagination_class not in paginations:
         taken = {name for _, name in paginations.values()}
         name = pagination_class.__name__

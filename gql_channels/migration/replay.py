@@ -208,7 +208,7 @@ async def replay(app: Any, frame: str | bytes, user: Any, more: Callable[[Any], 
                 replies.append(json.loads(output["text"]) if output.get("text") is not None else output.get("bytes"))
                 if not more(replies[-1]):
                     outcome = Outcome(tuple(replies))
-    except asyncio.TimeoutError:
+    except TimeoutError:
         outcome = Outcome(tuple(replies), hung=True)
     except Exception as crash:  # noqa: BLE001 - the consumer died on this frame: that is the outcome
         outcome = Outcome(tuple(replies), closed=True, crash=f"{type(crash).__name__}: {crash}")
@@ -231,7 +231,7 @@ async def _next_output(communicator: ApplicationCommunicator) -> dict[str, Any]:
         return queued.result()
     queued.cancel()
     if not done:
-        raise asyncio.TimeoutError
+        raise TimeoutError
     if not communicator.output_queue.empty():
         return communicator.output_queue.get_nowait()
     communicator.future.result()  # raises what the app died of
@@ -262,7 +262,8 @@ def as_in_production(old_consumer: type) -> Iterator[str | None]:
         warnings.filterwarnings("ignore", message="Model observation with save points")
         for logger in loggers:
             logger.setLevel(logging.CRITICAL)
-        stack.callback(lambda: [logger.setLevel(level) for logger, level in zip(loggers, levels, strict=True)])
+        for logger, level in zip(loggers, levels, strict=True):
+            stack.callback(logger.setLevel, level)
         if library_of(old_consumer) != RFC or "EXCEPTION_HANDLER" in chosen or not _debug_handler():
             yield None
             return

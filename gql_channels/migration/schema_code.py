@@ -10,9 +10,12 @@ differs from the model's.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 from .codegen import Module, assign, call, comment, docstring, literal, string, wrap
+from .legacy import CustomAction
 from .plan import MigrationPlan, TypePlan
 from .serializers import FieldSpec
 
@@ -54,7 +57,7 @@ class _SchemaWriter:
         self.plan, self.module, self.todos = plan, module, todos
         self.sd = module.use("strawberry_django")
         self.auto = module.use("strawberry", "auto")
-        by_model: dict[type, list[TypePlan]] = {}
+        by_model: dict[type[Any], list[TypePlan]] = {}
         for type_plan in plan.types.values():
             by_model.setdefault(type_plan.spec.model, []).append(type_plan)
         #: Models with exactly one generated type rendering their key: relations to them use it.
@@ -101,7 +104,8 @@ class _SchemaWriter:
         return "\n".join(lines)
 
     def _output_annotation(self, field_spec: FieldSpec) -> str:
-        related = self.related.get(field_spec.model_field.related_model) if field_spec.relation else None
+        related_model = field_spec.model_field.related_model if field_spec.relation else None
+        related = self.related.get(related_model) if related_model is not None else None
         if related is None:
             return self.auto
         if field_spec.relation == "many":
@@ -174,7 +178,7 @@ class _SchemaWriter:
                 stubs += ["", *self._stub(python, action, type_plan)]
         return self._root("Mutation", lines + stubs if lines else stubs[1:])
 
-    def _stub(self, python: str, action: object, type_plan: TypePlan) -> list[str]:
+    def _stub(self, python: str, action: CustomAction, type_plan: TypePlan) -> list[str]:
         strawberry = self.module.use("strawberry")
         json_type = self.module.use("strawberry.scalars", "JSON")
         lookup = {h.lookup_url_kwarg for h in self.plan.resources if h.serializer_class is type_plan.spec.serializer}

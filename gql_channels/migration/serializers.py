@@ -55,7 +55,7 @@ class FieldSpec:
 class TypeSpec:
     """A serializer as strawberry-django types: its model, the fields translated, what was not."""
 
-    serializer: type
+    serializer: type[Any]
     model: type[models.Model]
     fields: tuple[FieldSpec, ...]
     todos: tuple[str, ...] = ()
@@ -85,7 +85,7 @@ class TypeSpec:
         return f"{self.serializer.__module__}.{self.serializer.__qualname__}"
 
 
-def inspect_serializer(serializer_class: type) -> TypeSpec:
+def inspect_serializer(serializer_class: type[Any]) -> TypeSpec:
     """Read ``serializer_class`` 's fields; raise ``NotTranslatable`` when it is no ``ModelSerializer``."""
     from rest_framework import serializers as drf
     from rest_framework.utils import model_meta
@@ -127,9 +127,10 @@ def _translate(
         child = drf_field.child if isinstance(drf_field, drf.ListSerializer) else drf_field
         relation = info.forward_relations.get(source)
         nested = type(child).__name__
-        if relation is None:
+        related_field = model._meta.get_field(source) if relation is not None else None
+        if not isinstance(related_field, models.Field):
             return None, f"nested {nested} on `{source}`, which is no forward relation of {model.__name__}: not translated."
-        spec = _spec(name, model._meta.get_field(source), drf_field, writable=False, nested=nested)
+        spec = _spec(name, related_field, drf_field, writable=False, nested=nested)
         return spec, (
             f"nested {nested}: rendered as the related key{'s' if spec.relation == 'many' else ''} "
             "(gql_channels renders relations as keys); nested objects are for GraphQL clients: give the "
@@ -185,7 +186,7 @@ def _declared_difference(serializer: Any, name: str, drf_field: Any, info: Any, 
     return None
 
 
-def _same_relation(drf_field: Any, built_class: type) -> bool:
+def _same_relation(drf_field: Any, built_class: type[Any]) -> bool:
     """``PrimaryKeyRelatedField(many=True)`` is a ``ManyRelatedField`` around one, as ModelSerializer builds it."""
     from rest_framework import serializers as drf
 

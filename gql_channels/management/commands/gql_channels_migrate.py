@@ -32,11 +32,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, consumers: list[str], output: str, force: bool, **options: Any) -> None:
         classes = []
-        for path in consumers:
+        for dotted in consumers:
             try:
-                classes.append(import_string(path))
+                classes.append(import_string(dotted))
             except ImportError as error:
-                raise CommandError(f"Cannot import {path!r}: {error}") from None
+                raise CommandError(f"Cannot import {dotted!r}: {error}") from None
         try:
             migration = write_migration(classes)
         except (NotAConsumer, ImportError) as error:
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         targets["schema.py"].write_text(migration.schema)
         targets["consumers.py"].write_text(migration.consumers)
         formatted = format_files(targets.values())
-        for name, path in targets.items():
+        for path in targets.values():
             self.stdout.write(f"Wrote {path}{' (ruff format)' if formatted else ''}")
         self.stdout.write("")
         for consumer in migration.plan.consumers:
