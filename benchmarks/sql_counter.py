@@ -3,7 +3,9 @@
 ``install()`` wraps Django's ``CursorWrapper.execute``/``executemany`` (every ORM and cursor
 statement, whatever the thread; DEBUG's ``CursorDebugWrapper`` goes through them too) and the
 connections' ``commit``/``rollback`` (a transaction's end is no cursor statement, but it is a round
-trip to the database all the same). The raw health check of ``CONN_HEALTH_CHECKS`` is not
+trip to the database all the same; counted only when a transaction is open, as only then does the
+driver send one). On PostgreSQL the ``BEGIN`` psycopg sends before the first statement of a
+transaction is counted too (Django's SQLite backend sends its own through the cursor). The raw health check of ``CONN_HEALTH_CHECKS`` is not
 counted: it is no statement of the work measured.
 
 - in one process: ``with recording() as seen: ...`` lists the statements sent meanwhile;
@@ -61,6 +63,9 @@ def install() -> None:
 
     def statement(original: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(self: Any, sql: str, *args: Any, **kwargs: Any) -> Any:
+            raw = self.db.connection
+            if raw is not None and _implicit_begin(raw):
+                _seen("BEGIN")  # psycopg opens the transaction Django's atomic asked for, before this statement
             _seen(str(sql))
             return original(self, sql, *args, **kwargs)
 
@@ -68,8 +73,8 @@ def install() -> None:
 
     def ending(original: Callable[..., Any], name: str) -> Callable[..., Any]:
         def wrapper(self: Any) -> Any:
-            if self.connection is not None:
-                _seen(name)
+            if self.connection is not None and _in_transaction(self.connection):
+                _seen(name)  # a COMMIT/ROLLBACK with no transaction open sends nothing
             return original(self)
 
         return wrapper
@@ -79,6 +84,25 @@ def install() -> None:
     BaseDatabaseWrapper.commit = ending(BaseDatabaseWrapper.commit, "COMMIT")  # type: ignore[method-assign]
     BaseDatabaseWrapper.rollback = ending(BaseDatabaseWrapper.rollback, "ROLLBACK")  # type: ignore[method-assign]
     _installed = True
+
+
+def _implicit_begin(raw: Any) -> bool:
+    """psycopg (PostgreSQL) outside autocommit, with no transaction open yet: it sends BEGIN first."""
+    info = getattr(raw, "info", None)
+    if info is None or not hasattr(info, "transaction_status") or raw.autocommit:
+        return False
+    import psycopg
+
+    return info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def _in_transaction(raw: Any) -> bool:
+    info = getattr(raw, "info", None)
+    if info is not None and hasattr(info, "transaction_status"):
+        import psycopg
+
+        return info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+    return bool(getattr(raw, "in_transaction", True))  # sqlite3
 
 
 @contextmanager
