@@ -839,7 +839,7 @@ def main() -> None:
             print(f"  - {line}")
     lines = report(scenarios, queries, memory, sizes.idle)
     title = (
-        f"gql_channels vs rest_framework_channels 0.0.7, djangochannelsrestframework 1.3.0, a consumer floor, plain Strawberry - "
+        f"gql_channels vs rest_framework_channels 0.0.7, djangochannelsrestframework 1.3.0, a consumer floor, plain Strawberry\n"
         f"{args.rows:,} rows, {sizes.rounds} interleaved rounds{' (--quick)' if args.quick else ''}, {os.cpu_count()} CPUs, code {label}"
     )
     chart(args.chart, scenarios, memory, sizes.idle, title)
