@@ -59,6 +59,7 @@ from benchmarks.harness import (  # noqa: E402
     profile_top,
     raise_fd_limit,
     run,
+    stop_all,
     write_json,
 )
 
@@ -280,8 +281,7 @@ def main() -> None:
         try:
             run(measure(stacks, args.subscribers, args.rounds, args.writes_per_round, args.timeout))
         finally:
-            for server in [*gql_servers, *dcrf_servers]:
-                server.stop()
+            stop_all([*gql_servers, *dcrf_servers])
         writes = args.rounds * args.writes_per_round
         print(f"\n{writes} writes per library, each to {args.subscribers:,} subscribers over 2 processes")
         head = f"{'contender':34} {'median ms':>10} {'p99 ms':>8} {'max ms':>8} {'last sub. median':>17}"
@@ -310,6 +310,8 @@ def main() -> None:
                 "statements_per_write_max": {"process 1": maxima[0], "process 2": maxima[1], "writer": maxima[2]},
                 "selects_per_write": [statistics.median([w[i] for w in stack.selects]) if stack.selects else 0 for i in range(3)],
                 "queries_per_write_per_process": subscriber_queries,
+                "slowest_subscriber_per_write_ms": [round(v * 1000, 1) for v in stack.last],
+                "statements_per_write_each": stack.statements,
                 "met": ok,
             })
         expected = args.subscribers * writes

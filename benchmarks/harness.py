@@ -53,7 +53,7 @@ class Server:
         self.log = log_dir / f"{name}.log"
         python = [sys.executable, *(["-m", "cProfile", "-o", str(profile)] if profile else [])]
         command = [*python, "-m", "uvicorn", target, *extra, "--host", "127.0.0.1", "--port", str(self.port)]
-        command += ["--lifespan", "off", "--log-level", "warning", "--no-access-log"]
+        command += ["--lifespan", "off", "--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "5"]
         self.env = {**os.environ, **(env or {})}
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log)
@@ -77,13 +77,21 @@ class Server:
         return f"{scheme}://127.0.0.1:{self.port}{path}"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_all([self])
+
+
+def stop_all(servers: Sequence[Server]) -> None:
+    """SIGTERM to every server at once (uvicorn shuts down within 5 s), then SIGKILL to any still running after 30 s."""
+    running = [server for server in servers if server.process.poll() is None]
+    for server in running:
+        server.process.terminate()
+    deadline = time.monotonic() + 30
+    for server in running:
+        try:
+            server.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(timeout=10)
 
 
 def code_state() -> tuple[str, str]:

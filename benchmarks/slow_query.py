@@ -40,6 +40,7 @@ from benchmarks.harness import (  # noqa: E402
     open_sockets,
     raise_fd_limit,
     run,
+    stop_all,
     summary_ms,
     write_json,
 )
@@ -155,8 +156,7 @@ def main() -> None:
         try:
             run(measure(contenders, rounds, args.readers, args.window))
         finally:
-            pooled.stop()
-            shared.stop()
+            stop_all([pooled, shared])
     print(f"\n{args.readers} connections' retrieves (ms), alone and while one connection's message runs pg_sleep({SLOW_SECONDS:g})")
     head = f"{'contender':34} {'':8} {'median':>8} {'p99':>8} {'max':>8} {'retrieves/s':>12}"
     print(head + f"  {'slow reply':>10}  verdict")
