@@ -127,13 +127,17 @@ async def drive_socket(server: Server, kind: str, n: int, connections: int, mess
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenarios", nargs="*", default=list(SCENARIOS), choices=[*SCENARIOS, []])
+    parser.add_argument("scenarios", nargs="*", help=f"any of {', '.join(SCENARIOS)} (default: all)")
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--socket", action="store_true", help="profile the example server on uvicorn (rfc scenarios)")
     parser.add_argument("--connections", type=int, default=1)
     args = parser.parse_args()
+    args.scenarios = args.scenarios or list(SCENARIOS)
+    unknown = set(args.scenarios) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenarios {sorted(unknown)}: choose from {', '.join(SCENARIOS)}")
     with tempfile.TemporaryDirectory(prefix="profile_gql-") as tmp:
         bench.configure(Path(tmp) / "bench.sqlite3")
         book_pk = bench.seed(args.rows)
