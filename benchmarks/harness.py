@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import resource
+import signal
 import socket
 import statistics
 import subprocess
@@ -41,7 +42,7 @@ class Server:
     """A uvicorn subprocess on a free loopback port, stopped by ``stop()``.
 
     ``env`` is added to this process's environment; ``profile`` (a path) runs the server under
-    cProfile, whose statistics are written there when the server stops (SIGTERM: uvicorn exits cleanly).
+    cProfile, whose statistics are written there when the server stops.
     """
 
     def __init__(
@@ -55,6 +56,9 @@ class Server:
         command = [*python, "-m", "uvicorn", target, *extra, "--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--lifespan", "off", "--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "5"]
         self.env = {**os.environ, **(env or {})}
+        # uvicorn raises the signal it stopped on again once shut down: SIGTERM's default action would end the
+        # process before cProfile writes its file, SIGINT's (KeyboardInterrupt) lets it.
+        self.stop_signal = signal.SIGINT if profile else signal.SIGTERM
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log)
         deadline = time.monotonic() + 90
@@ -84,7 +88,7 @@ def stop_all(servers: Sequence[Server]) -> None:
     """SIGTERM to every server at once (uvicorn shuts down within 5 s), then SIGKILL to any still running after 30 s."""
     running = [server for server in servers if server.process.poll() is None]
     for server in running:
-        server.process.terminate()
+        server.process.send_signal(server.stop_signal)
     deadline = time.monotonic() + 30
     for server in running:
         try:
