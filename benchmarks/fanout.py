@@ -26,7 +26,7 @@ inside the servers: ``BENCH_SQL_COUNT_FILE`` makes ``benchmarks.sql_counter`` wr
 produces). Writes ``benchmarks/results_fanout.json`` for the chart of ``legacy_vs_drf.py``.
 
     .venv/bin/python benchmarks/fanout.py [--subscribers 1000] [--rounds 5] [--writes-per-round 10] [--quick]
-        [--postgres postgres://postgres@127.0.0.1:5432/postgres] [--redis redis://127.0.0.1:6379/2] [--profile]
+        [--postgres postgres://postgres@127.0.0.1:5432/postgres] [--redis redis://127.0.0.1:6379/2] [--profile DIR]
 """
 
 from __future__ import annotations
@@ -222,13 +222,17 @@ def main() -> None:
     parser.add_argument("--route", default="books/?author=1", help="the gql_channels subscribers' route")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for a write's every event")
     parser.add_argument("--quick", action="store_true", help="200 subscribers, 2 rounds of 3 writes")
-    parser.add_argument("--profile", action="store_true", help="cProfile the first subscriber process of each stack")
+    parser.add_argument(
+        "--profile", type=Path, metavar="DIR", help="cProfile the first subscriber process of each stack, keeping the files in DIR"
+    )
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/2")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results_fanout.json")
     args = parser.parse_args()
     if args.quick:
         args.subscribers, args.rounds, args.writes_per_round = 200, 2, 3
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     raise_fd_limit(4 * args.subscribers + 1024)
     label, _ = code_state()
     import redis
@@ -254,7 +258,7 @@ def main() -> None:
             started, files = [], []
             for role in ("sub1", "sub2", "writer"):
                 files.append(log_dir / f"{name}-{role}.sql.json")
-                profile = log_dir / f"{name}-{role}.prof" if args.profile and role == "sub1" else None
+                profile = args.profile / f"fanout-{name}-{role}.prof" if args.profile and role == "sub1" else None
                 if profile:
                     profiles[name] = profile
                 started.append(Server(target, log_dir, *extra, env={**env, "BENCH_SQL_COUNT_FILE": str(files[-1])}, profile=profile))
@@ -330,8 +334,10 @@ def main() -> None:
         print(f"results: {args.json}")
         for name, profile in profiles.items():
             if profile.exists():
-                print(f"\nprofile of {name}'s first subscriber process (main thread), top 30 by cumulative time:")
+                print(f"\nprofile of {name}'s first subscriber process (main thread: the event loop), top 30 by cumulative time:")
                 print(profile_top(profile, 30))
+                print(f"the same, top 20 by own time ({profile}):")
+                print(profile_top(profile, 20, "tottime"))
 
 
 if __name__ == "__main__":
