@@ -70,7 +70,9 @@ def asyncapi_document(
     consumer: type[ActionConsumer], *, host: str = "127.0.0.1:8000", pathname: str = "/ws/", version: str = "1.0.0"
 ) -> dict[str, Any]:
     """The AsyncAPI document of ``consumer``'s legacy protocol (in its dialect), as JSON-ready data."""
-    from .asyncapi_dcrf import DcrfBuilder  # the other dialect's messages build on these
+    from .asyncapi_dcrf import (
+        DcrfBuilder,  # the other dialect's messages build on these
+    )
 
     routes = consumer.compiled_routes or consumer.as_asgi().consumer_initkwargs["compiled_routes"]
     dialect = get_dialect(consumer.dialect)

@@ -140,7 +140,9 @@ class ActionConsumer(ChannelsWSConsumer):
                 delay = min(delay * 2, 5.0)
 
     async def connect(self) -> None:
-        from django.contrib.auth.models import AnonymousUser  # needs the app registry: not at import
+        from django.contrib.auth.models import (
+            AnonymousUser,  # needs the app registry: not at import
+        )
 
         # Mounted without AuthMiddlewareStack, every client is anonymous (as DRF's request.user).
         self.scope.setdefault("user", AnonymousUser())
@@ -346,8 +348,8 @@ class ActionConsumer(ChannelsWSConsumer):
         lookup = binding.resource.lookup_url_kwarg
         try:
             async for result in stream:
-                if result.errors:
-                    exception_handler(from_graphql_errors(result.errors, not_found="Not found."))
+                if result.errors:  # the event could not be rendered for this subscriber: logged, skipped
+                    self.protocol.errors(from_graphql_errors(result.errors, not_found="Not found."))
                     continue
                 event = result.data[RESULT]
                 try:

@@ -61,7 +61,9 @@ def database_threads(using: str = DEFAULT_DB_ALIAS) -> int:
     configured = gql_channels_settings()["DATABASE_THREADS"]
     if configured is not None:
         return configured
-    return 0 if connections[using].vendor == "sqlite" else DEFAULT_THREADS
+    # The engine's name, not connections[using].vendor: no thread-local connection lookup per message.
+    engine = connections.settings[using]["ENGINE"]
+    return 0 if "sqlite" in engine or "spatialite" in engine else DEFAULT_THREADS
 
 
 def _pool(size: int) -> ThreadPoolExecutor:

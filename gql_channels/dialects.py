@@ -23,7 +23,14 @@ from .exceptions import (
     as_api_exception,
     exception_handler,
 )
-from .protocol import MISSING, LegacyRequest, build_reply, decode_message, parse_frame, too_deep
+from .protocol import (
+    MISSING,
+    LegacyRequest,
+    build_reply,
+    decode_message,
+    parse_frame,
+    too_deep,
+)
 from .routing import RouteMatch, RouteTable
 
 if TYPE_CHECKING:

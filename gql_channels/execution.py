@@ -29,9 +29,14 @@ from strawberry.types.graphql import OperationType
 from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.permissions import DjangoPermissionExtension
 
+from .compiled import Unordered
+from .settings import gql_channels_settings
+
 if TYPE_CHECKING:
     from strawberry import Schema
     from strawberry.extensions.runner import SchemaExtensionsRunner
+
+    from .compiled import CompiledRead
 
 
 class NeedsEventLoop(RuntimeError):
@@ -197,6 +202,49 @@ def execute_sync(
             )
         execution_context.result = result
     return result
+
+
+def execute_compiled(
+    schema: Schema, plan: CompiledRead, variables: Mapping[str, Any], context: Any
+) -> ExecutionResult:
+    """Answer a compiled read in the calling thread, inside the schema extensions' operation hooks.
+
+    ``GQL_CHANNELS["COMPILED_READS"] = "compare"`` executes the document too, and refuses a
+    difference between the two results.
+    """
+    operation = plan.operation
+    mode = gql_channels_settings()["COMPILED_READS"]
+    execution_context, runner, _ = _start(
+        schema, operation.source, operation.document, variables, context, operation.operation_type, sync=True, plain={}
+    )
+    try:
+        with runner.operation(), runner.executing():
+            result = plan.execute(schema, dict(variables), context)
+            execution_context.result = result
+    except Unordered:  # this message's list has no order: the execution decides it
+        return execute_sync(
+            schema, operation.source, operation.document, variables, context,
+            plain=operation.plain_readers, optimize=operation.needs_optimizer,
+        )
+    if mode == "compare":
+        executed = execute_sync(
+            schema, operation.source, operation.document, variables, context,
+            plain=operation.plain_readers, optimize=operation.needs_optimizer,
+        )
+        if not _same_result(result, executed):
+            raise AssertionError(
+                f"The compiled read of {operation.source!r} differs from its execution with {dict(variables)!r}: "
+                f"{result.data!r} {result.errors!r} != {executed.data!r} {executed.errors!r}"
+            )
+    return result
+
+
+def _same_result(compiled: ExecutionResult, executed: ExecutionResult) -> bool:
+    """The same data, or errors caused by the same exception types."""
+    if compiled.errors or executed.errors:
+        causes = [type(e.original_error) for e in compiled.errors or []]
+        return compiled.data == executed.data and causes == [type(e.original_error) for e in executed.errors or []]
+    return compiled.data == executed.data
 
 
 async def subscribe(

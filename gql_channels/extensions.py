@@ -32,7 +32,10 @@ from strawberry.extensions.query_depth_limiter import (
     get_field_name,
 )
 from strawberry.extensions.utils import is_introspection_key
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.exceptions import (
+    CannotGetOperationTypeError,
+    InvalidOperationTypeError,
+)
 
 from .execution import LegacyContext
 

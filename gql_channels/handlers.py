@@ -27,7 +27,13 @@ from .exceptions import (
     from_graphql_errors,
     from_operation_info,
 )
-from .execution import NeedsEventLoop, execute, execute_sync, subscribe
+from .execution import (
+    NeedsEventLoop,
+    execute,
+    execute_compiled,
+    execute_sync,
+    subscribe,
+)
 from .inputs import INT_MAX, InvalidInput, accepts, model_key
 from .operations import OPERATION_INFO, RESULT, Operation, is_int_key
 from .pagination import (
@@ -37,6 +43,7 @@ from .pagination import (
     Page,
     WebsocketLimitOffsetPagination,
 )
+from .settings import gql_channels_settings
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -44,6 +51,7 @@ if TYPE_CHECKING:
     from django.db import models
     from strawberry import Schema
 
+    from .compiled import CompiledRead
     from .dialects import Dialect
     from .protocol import LegacyRequest
     from .resources import Resource
@@ -72,6 +80,8 @@ class BoundResource:
     subscriptions: dict[bool, Operation] = field(default_factory=dict)
     #: Queries found to reach async resolvers: executed on the event loop from then on.
     on_event_loop: set[str] = field(default_factory=set)
+    #: The compiled reads of generated lists and retrieves that can be compiled, by document (``compiled``).
+    compiled: dict[str, CompiledRead] = field(default_factory=dict)
 
     @property
     def model(self) -> type[models.Model] | None:
@@ -346,7 +356,10 @@ class BoundResource:
         arguments = (self.schema, operation.source, operation.document, variables, context)
         options = {"operation_type": operation.operation_type, "plain": operation.plain_readers}
         result = None
-        if operation.source not in self.on_event_loop:
+        plan = self.compiled.get(operation.source)
+        if plan is not None and gql_channels_settings()["COMPILED_READS"]:
+            result = await database_sync_to_async(execute_compiled)(self.schema, plan, variables, context)
+        elif operation.source not in self.on_event_loop:
             try:
                 result = await database_sync_to_async(execute_sync)(
                     *arguments, **options, optimize=operation.needs_optimizer

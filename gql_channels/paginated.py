@@ -22,7 +22,8 @@ from django.db.models import Count, QuerySet, Window
 from strawberry_django.optimizer import is_optimized_by_prefetching
 from strawberry_django.pagination import NodeType, OffsetPaginated, apply
 
-_TOTAL = "_gql_channels_total_count"
+#: The annotation carrying the count on each row of a counted page (compiled reads read it too).
+TOTAL_COUNT = "_gql_channels_total_count"
 
 
 @strawberry.type(name="OffsetPaginated")
@@ -34,11 +35,11 @@ class CountedOffsetPaginated(OffsetPaginated[NodeType], Generic[NodeType]):
             if self.queryset is None or is_optimized_by_prefetching(self.queryset) or self.queryset.query.distinct:
                 self._page = super().get_paginated_queryset()
             else:
-                self._page = apply(self.pagination, self.queryset.annotate(**{_TOTAL: Window(Count("*"))}))
+                self._page = apply(self.pagination, self.queryset.annotate(**{TOTAL_COUNT: Window(Count("*"))}))
         return self._page
 
     def get_total_count(self) -> int:
         rows = self._page._result_cache if self._page is not None else None
-        if rows and hasattr(rows[0], _TOTAL):
-            return getattr(rows[0], _TOTAL)
+        if rows and hasattr(rows[0], TOTAL_COUNT):
+            return getattr(rows[0], TOTAL_COUNT)
         return super().get_total_count()

@@ -29,7 +29,9 @@ class ModelResource(Protocol):
 
 async def resolve_user(scope: Scope) -> Any:
     """The scope's user or ``AnonymousUser()``; a lazy one is loaded in a thread (it may query the DB)."""
-    from django.contrib.auth.models import AnonymousUser  # not at import: gql_channels is an installed app
+    from django.contrib.auth.models import (
+        AnonymousUser,  # not at import: gql_channels is an installed app
+    )
 
     user = scope.get("user")
     if isinstance(user, LazyObject):

@@ -29,6 +29,7 @@ from graphql import (
 )
 from strawberry_django.relay import DjangoCursorConnection
 
+from .compiled import compile_read
 from .filtering import FilterShape
 from .groups import group_safe
 from .handlers import SUBSCRIPTION_ACTIONS, BoundResource
@@ -44,7 +45,12 @@ from .operations import (
     plan_retrieve,
     plan_subscription,
 )
-from .pagination import BasePagination, CursorPagination, PageNumberPagination, WebsocketLimitOffsetPagination
+from .pagination import (
+    BasePagination,
+    CursorPagination,
+    PageNumberPagination,
+    WebsocketLimitOffsetPagination,
+)
 from .settings import gql_channels_settings
 
 if TYPE_CHECKING:
@@ -267,7 +273,10 @@ class Resource:
                 f"{self!r}: stream=True sends a list page by page: it needs a list field paged with "
                 "WebsocketLimitOffsetPagination (DCRF's StreamedPaginatedListMixin)."
             )
-        return BoundResource(self, schema, operations, pagination, subscriptions)
+        compiled = {
+            op.source: plan for op in operations.values() if (plan := compile_read(schema, op)) is not None
+        }
+        return BoundResource(self, schema, operations, pagination, subscriptions, compiled=compiled)
 
     def _plan_subscriptions(self, schema: Schema) -> dict[bool, Operation]:
         """``subscribe`` on a detail route (one object by pk) and on a collection route (filtered)."""

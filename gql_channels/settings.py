@@ -46,6 +46,10 @@ class GqlChannelsSettings(TypedDict):
     #: Threads running legacy messages' database work, each with its own connections (``gql_channels.db``);
     #: ``0`` is Channels' one shared thread; ``None``: 8, or 0 on SQLite.
     DATABASE_THREADS: int | None
+    #: Generated lists and retrieves of plain columns and relation keys are read from the rows without
+    #: executing GraphQL field by field (``gql_channels.compiled``): ``True``, ``False``, or ``"compare"``
+    #: (both, a difference refused: for tests).
+    COMPILED_READS: bool | str
     #: Seconds between writes of the legacy usage counters to ``RouteUsage``
     #: (``gql_channels_usage``); ``None`` turns usage recording off.
     USAGE_FLUSH_INTERVAL: float | None
@@ -64,6 +68,7 @@ DEFAULTS = GqlChannelsSettings(
     MAX_SUBSCRIPTIONS=100,
     MAX_RELATED_KEYS=100,
     DATABASE_THREADS=None,
+    COMPILED_READS=True,
     USAGE_FLUSH_INTERVAL=10,
 )
 

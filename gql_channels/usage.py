@@ -166,7 +166,9 @@ def _flush_sync() -> int:
 
 
 def _write(key: Key, counts: _Counts) -> None:
-    from .models import RouteUsage  # not at import: the consumer loads while apps are populated
+    from .models import (
+        RouteUsage,  # not at import: the consumer loads while apps are populated
+    )
 
     consumer, route, action = key
     rows = RouteUsage.objects.filter(consumer=consumer, route=route, action=action)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -22,6 +23,8 @@ from django.test import Client
 from example_project.consumers import LegacyConsumer
 from example_project.demo.models import Article, Author, Book, Tag
 from gql_channels.testing import ActionCommunicator
+
+from . import npm_tools
 
 
 @pytest.fixture
@@ -235,3 +238,29 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 def fast_password_hasher(settings) -> None:
     """Users are created in many tests; the real hasher's cost only slows the suite down."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- the official AsyncAPI parser (tests/asyncapi_validator) --------------------------------------
+
+Validate = Callable[..., tuple[int, list[dict[str, Any]]]]
+
+
+@pytest.fixture(scope="session")
+def validate(tmp_path_factory: pytest.TempPathFactory) -> Validate:
+    """``validate(document, payloads=None) -> (exit code, diagnostics)`` with the official parser."""
+    target = npm_tools.install(Path(__file__).with_name("asyncapi_validator"), "asyncapi-validator")
+    node = npm_tools.node()
+    workdir = tmp_path_factory.mktemp("asyncapi")
+
+    def run(document: dict[str, Any], payloads: list[dict[str, Any]] | None = None) -> tuple[int, list[dict]]:
+        path = workdir / "asyncapi.json"
+        path.write_text(json.dumps(document))
+        args = [node, str(target / "validate.mjs"), str(path)]
+        if payloads is not None:
+            (workdir / "payloads.json").write_text(json.dumps(payloads))
+            args.append(str(workdir / "payloads.json"))
+        done = subprocess.run(args, capture_output=True, text=True, check=False, timeout=120)
+        assert done.returncode in (0, 1), done.stderr
+        return done.returncode, json.loads(done.stdout)
+
+    return run

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -22,30 +20,7 @@ from example_project.consumers import LegacyConsumer
 from gql_channels.asyncapi import asyncapi_document
 from gql_channels.testing import ActionCommunicator
 
-from . import npm_tools
-
-Validate = Callable[..., tuple[int, list[dict[str, Any]]]]
-
-
-@pytest.fixture(scope="session")
-def validate(tmp_path_factory: pytest.TempPathFactory) -> Validate:
-    """``validate(document, payloads=None) -> (exit code, diagnostics)`` with the official parser."""
-    target = npm_tools.install(Path(__file__).with_name("asyncapi_validator"), "asyncapi-validator")
-    node = npm_tools.node()
-    workdir = tmp_path_factory.mktemp("asyncapi")
-
-    def run(document: dict[str, Any], payloads: list[dict[str, Any]] | None = None) -> tuple[int, list[dict]]:
-        path = workdir / "asyncapi.json"
-        path.write_text(json.dumps(document))
-        args = [node, str(target / "validate.mjs"), str(path)]
-        if payloads is not None:
-            (workdir / "payloads.json").write_text(json.dumps(payloads))
-            args.append(str(workdir / "payloads.json"))
-        done = subprocess.run(args, capture_output=True, text=True, check=False, timeout=120)
-        assert done.returncode in (0, 1), done.stderr
-        return done.returncode, json.loads(done.stdout)
-
-    return run
+from .conftest import Validate
 
 
 def errors(diagnostics: list[dict[str, Any]]) -> list[dict[str, Any]]:

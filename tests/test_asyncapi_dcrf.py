@@ -12,12 +12,17 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.management import call_command
 
-from example_project.consumers import ArticleConsumer, BookConsumer, MultiplexedConsumer, StreamedArticleConsumer
+from example_project.consumers import (
+    ArticleConsumer,
+    BookConsumer,
+    MultiplexedConsumer,
+    StreamedArticleConsumer,
+)
 from example_project.demo.models import Book
 from gql_channels.asyncapi import asyncapi_document
 
-from .conftest import HUNG
-from .test_asyncapi import Validate, errors, validate  # noqa: F401 - the parser fixture
+from .conftest import HUNG, Validate
+from .test_asyncapi import errors
 
 DCRF_CONSUMERS = [BookConsumer, ArticleConsumer, StreamedArticleConsumer, MultiplexedConsumer]
 

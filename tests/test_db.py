@@ -12,7 +12,12 @@ from django.urls import path
 
 from example_project.demo.models import Article
 from gql_channels import Action, ActionConsumer, Resource
-from gql_channels.db import DEFAULT_THREADS, database_sync_to_async, database_threads, shared_thread
+from gql_channels.db import (
+    DEFAULT_THREADS,
+    database_sync_to_async,
+    database_threads,
+    shared_thread,
+)
 from gql_channels.testing import ActionCommunicator
 
 from .conftest import HUNG

@@ -20,8 +20,13 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.test import Client
 
-from example_project.consumers import ArticleConsumer, BookConsumer, MultiplexedConsumer, StreamedArticleConsumer
-from example_project.demo.models import Article, Author, Book, Tag
+from example_project.consumers import (
+    ArticleConsumer,
+    BookConsumer,
+    MultiplexedConsumer,
+    StreamedArticleConsumer,
+)
+from example_project.demo.models import Article, Author, Book
 
 from .conftest import HUNG
 

@@ -20,8 +20,15 @@ from typing import Any
 import pytest
 
 from . import npm_tools
-from .conftest import REDIS_URL, fresh_postgres_database, prepare_demo_database, require_service, session_cookie
-from .conftest import start_server, stop_server
+from .conftest import (
+    REDIS_URL,
+    fresh_postgres_database,
+    prepare_demo_database,
+    require_service,
+    session_cookie,
+    start_server,
+    stop_server,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -30,7 +30,15 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import DatabaseError, OperationalError
 from django.db.backends.utils import CursorWrapper
-from graphql import GraphQLError, Lexer, NoFragmentCyclesRule, Source, TokenKind, parse, validate
+from graphql import (
+    GraphQLError,
+    Lexer,
+    NoFragmentCyclesRule,
+    Source,
+    TokenKind,
+    parse,
+    validate,
+)
 from graphql.validation.validate import ValidationAbortedError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -6,6 +6,7 @@ machine's shared one, and points a uvicorn server of the example at it.
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import json
 import os
@@ -172,6 +173,14 @@ async def test_channel_layer_down_keeps_reads_and_answers_subscribe_503(tmp_path
             refused = await exchange(legacy, {"action": "subscribe", "route": "books/2/", "request_id": 2})
             assert refused["status"] == 503 and refused["errors"] == [{"detail": "Service unavailable."}]
             redis.start()
-            assert (await exchange(legacy, {"action": "subscribe", "route": "books/2/", "request_id": 3}))["status"] == 201
+            # Once Redis is back, subscribing works again: as soon as the layer's connections recover, which
+            # a loaded machine can take a while to do (each attempt waits up to 30 s for its groups).
+            statuses = []
+            for attempt in range(5):
+                statuses.append((await exchange(legacy, {"action": "subscribe", "route": "books/2/", "request_id": 3 + attempt}))["status"])
+                if statuses[-1] == 201:
+                    break
+                await asyncio.sleep(2)
+            assert statuses[-1] == 201 and set(statuses) <= {201, 503}, statuses
     finally:
         stop_server(server)

@@ -20,7 +20,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from django.urls import re_path
 
-from gql_channels.graphiql import CSP, GraphiQLAssets, GraphiQLHTTPConsumer, install_assets
+from gql_channels.graphiql import (
+    CSP,
+    GraphiQLAssets,
+    GraphiQLHTTPConsumer,
+    install_assets,
+)
 
 from .conftest import HUNG
 

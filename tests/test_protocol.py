@@ -7,7 +7,13 @@ import json
 import pytest
 
 from gql_channels.exceptions import NotFound, ParseError, exception_handler
-from gql_channels.protocol import MISSING, LegacyRequest, build_reply, encode_reply, parse_frame
+from gql_channels.protocol import (
+    MISSING,
+    LegacyRequest,
+    build_reply,
+    encode_reply,
+    parse_frame,
+)
 
 
 def bad_frame_reply(request: LegacyRequest) -> dict:

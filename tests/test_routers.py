@@ -7,7 +7,11 @@ import json
 import pytest
 import strawberry
 from asgiref.sync import sync_to_async
-from channels.testing import ApplicationCommunicator, HttpCommunicator, WebsocketCommunicator
+from channels.testing import (
+    ApplicationCommunicator,
+    HttpCommunicator,
+    WebsocketCommunicator,
+)
 from django.test import Client, override_settings
 from strawberry.schema.config import StrawberryConfig
 

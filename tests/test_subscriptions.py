@@ -338,3 +338,16 @@ async def test_one_visibility_query_per_event_for_every_subscriber_alike(library
     finally:
         for client in clients:
             await client.disconnect()
+
+
+async def test_a_many_to_many_change_from_the_other_side_is_an_event(client: ActionCommunicator, library) -> None:
+    """``tag.books.add(book)`` changes the book's ``tags`` as ``book.tags.add(tag)`` does (issue 12)."""
+    book, science = library["books"][0], library["tags"][2]
+    await client.request("subscribe", f"books/{book.id}/", request_id="tags")
+    await write(lambda: science.books.add(book))
+    event = await client.receive_json_from(timeout=HUNG)
+    assert (event["action"], event["request_id"], science.id in event["data"]["tags"]) == ("update", "tags", True)
+    await write(lambda: science.books.clear())
+    event = await client.receive_json_from(timeout=HUNG)
+    assert (event["action"], science.id in event["data"]["tags"]) == ("update", False)
+    await no_more(client)

@@ -10,7 +10,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gql_channels.asyncapi import asyncapi_document
-from gql_channels.management.commands.gql_channels_routes import CONSUMER_HELP, load_consumer
+from gql_channels.management.commands.gql_channels_routes import (
+    CONSUMER_HELP,
+    load_consumer,
+)
 
 
 class Command(BaseCommand):

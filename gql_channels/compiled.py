@@ -1,0 +1,274 @@
+"""Compiled legacy reads: a generated list or retrieve answered without completing GraphQL field by field.
+
+A legacy page selects the same columns of the same rows every time. When every selected field is a
+model column or a relation's key that strawberry-django would read with its default resolution (no
+resolver of its own, no permission or other field extension, no ``get_queryset`` on a related type),
+and no schema extension hooks ``resolve`` beyond strawberry-django's optimizer, the execution's
+result is known from the rows alone. A ``CompiledRead`` then runs the root field's own queryset
+construction — its type's ``get_queryset``, permission filtering, filters, ordering and pagination,
+through strawberry-django's functions (``StrawberryDjangoField.get_queryset``, the paginated type's
+``resolve_paginated``), with the operation's variables coerced and converted by graphql-core and
+Strawberry as the execution would — and reads the rows with ``values_list()`` straight into the data
+GraphQL would have answered: what ``ItemShape.reshape`` renders for both paths. The schema's
+extensions still see the operation and its execution (``on_operation``/``on_execute``).
+
+The idea is graphql-jit's and Hasura's: decide once, per generated document, what can be compiled;
+run everything else as before. ``GQL_CHANNELS["COMPILED_READS"] = "compare"`` runs both and refuses
+a difference (the differential tests do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import MultipleObjectsReturned
+from django.db import models
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    GraphQLError,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    OperationDefinitionNode,
+    get_named_type,
+)
+from graphql.execution import Executor
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path
+from strawberry.types import Info
+from strawberry.types.arguments import convert_arguments
+from strawberry_django.fields.field import (
+    StrawberryDjangoField,
+    StrawberryOffsetPaginatedExtension,
+)
+from strawberry_django.optimizer import DjangoOptimizerExtension
+from strawberry_django.utils.typing import get_django_definition
+
+from .operations import PK, RESULT, _type_fields
+from .paginated import TOTAL_COUNT
+
+if TYPE_CHECKING:
+    from strawberry import Schema
+
+    from .operations import Operation
+
+__all__ = ["CompiledRead", "Unordered", "compile_read"]
+
+#: Django's ``get()`` reads at most this many rows to tell "more than one" (``MAX_GET_RESULTS``).
+_GET_ROWS = 21
+
+
+class Unordered(Exception):
+    """A list without an order: only executing it tells the order its client gets."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """One selected field read from the row: its response key, the model attribute, GraphQL's serializer."""
+
+    key: str
+    attname: str
+    serialize: Callable[[Any], Any]
+    #: ``{pk: <key>}`` for a to-one relation's key, as the generated selection asks it.
+    relation: bool
+    nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _ToMany:
+    """A many-to-many field's related keys: ``[{pk: <key>}, ...]``, in the related model's order."""
+
+    key: str
+    related: type[models.Model]
+    #: The lookup from the related model back to the owner (``books`` for ``Book.tags``).
+    back: str
+    serialize: Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRead:
+    """How one generated list/retrieve document's data is read from the rows."""
+
+    operation: Operation
+    field: StrawberryDjangoField
+    model: type[models.Model]
+    columns: tuple[_Column, ...]
+    to_many: tuple[_ToMany, ...]
+    #: ``"list"``, ``"offset"`` (an offset-paginated field) or ``"retrieve"``.
+    kind: str
+
+    def execute(self, schema: Schema, variables: dict[str, Any], context: Any) -> ExecutionResult:
+        """The execution's result, from the rows (run inside the operation's extension hooks)."""
+        definition = next(d for d in self.operation.document.definitions if isinstance(d, OperationDefinitionNode))
+        executor = Executor.build(
+            schema._schema, self.operation.document, context_value=context, raw_variable_values=variables
+        )
+        if isinstance(executor, list):  # the variables do not fit the document: GraphQL's own errors
+            return ExecutionResult(data=None, errors=executor)
+        node = next(s for s in definition.selection_set.selections if isinstance(s, FieldNode))
+        query_type = schema._schema.query_type
+        field_def = query_type.fields[self.operation.field_name]
+        raw_info = executor.build_resolve_info(field_def, [node], query_type, Path(None, RESULT, query_type.name))
+        info = Info(_raw_info=raw_info, _field=self.field)
+        try:
+            arguments = get_argument_values(field_def, node, executor.variable_values)
+            kwargs = convert_arguments(
+                arguments, self.field.arguments, scalar_registry=schema.schema_converter.scalar_registry,
+                config=schema.config, info=info,
+            )
+            with DjangoOptimizerExtension.disabled():
+                data = self._read(info, kwargs)
+        except Unordered:
+            raise
+        except Exception as error:  # noqa: BLE001 - reported as the execution would: an error with its cause
+            located = GraphQLError(str(error), [node], original_error=error, path=[RESULT])
+            return ExecutionResult(data=None, errors=[located])
+        return ExecutionResult(data={RESULT: data}, errors=None)
+
+    def _read(self, info: Info, kwargs: dict[str, Any]) -> Any:
+        def queryset(source: Any, info: Info, **kwargs: Any) -> models.QuerySet:
+            built = self.field.get_queryset(self.model._default_manager.all(), info, **kwargs)
+            if self.kind != "retrieve" and not built.ordered:
+                raise Unordered  # its rows come in whatever order each query's plan gives
+            return built
+
+        if self.kind == "offset":
+            extension = next(e for e in self.field.extensions if isinstance(e, StrawberryOffsetPaginatedExtension))
+            paginated = extension.resolve(queryset, None, info, **kwargs)
+            page = paginated.get_paginated_queryset()
+            counted = page is not None and TOTAL_COUNT in page.query.annotations
+            rows = self._rows(page, extra=(TOTAL_COUNT,) if counted else ()) if page is not None else []
+            total = rows[0][1][0] if counted and rows else paginated.get_total_count()
+            info_field = type(paginated).__strawberry_definition__.get_field("page_info")  # type: ignore[attr-defined]
+            page_info = info_field.base_resolver(paginated)
+            return {
+                "results": [item for item, _ in rows],
+                "totalCount": total,
+                "pageInfo": {"offset": page_info.offset, "limit": page_info.limit},
+            }
+        if self.kind == "list":
+            return [item for item, _ in self._rows(queryset(None, info, **kwargs))]
+        found = self._rows(queryset(None, info, **kwargs)[:_GET_ROWS])
+        if not found:
+            raise self.model.DoesNotExist(f"{self.model._meta.object_name} matching query does not exist.")
+        if len(found) > 1:
+            raise MultipleObjectsReturned(f"get() returned more than one {self.model._meta.object_name}.")
+        return found[0][0]
+
+    def _rows(self, queryset: models.QuerySet, extra: Sequence[str] = ()) -> list[tuple[dict[str, Any], tuple[Any, ...]]]:
+        """Each row as the GraphQL data of its item, with the ``extra`` annotations read beside it."""
+        names = [column.attname for column in self.columns]
+        width = len(names)
+        rows = list(queryset.values_list("pk", *names, *extra))
+        keyed: dict[str, dict[Any, list[Any]]] = {}
+        if self.to_many and rows:
+            pks = [row[0] for row in rows]
+            for many in self.to_many:
+                related: dict[Any, list[Any]] = {pk: [] for pk in pks}
+                links = many.related._default_manager.filter(**{f"{many.back}__in": pks}).values_list(many.back, "pk")
+                for owner, key in links:
+                    related[owner].append({PK: many.serialize(key)})
+                keyed[many.key] = related
+        items = []
+        for row in rows:
+            item: dict[str, Any] = {}
+            for column, value in zip(self.columns, row[1:width + 1], strict=True):
+                if value is None:
+                    if not column.nullable:
+                        raise TypeError(f"Cannot return null for non-nullable field {column.key}.")
+                    item[column.key] = None
+                else:
+                    item[column.key] = {PK: column.serialize(value)} if column.relation else column.serialize(value)
+            for many in self.to_many:
+                item[many.key] = keyed[many.key][row[0]]
+            items.append((item, row[width + 1:]))
+        return items
+
+
+def _plain_schema(schema: Schema) -> bool:
+    """No schema extension hooks ``resolve`` but strawberry-django's optimizer (which compiled reads do not need)."""
+    return all(
+        isinstance(extension, DjangoOptimizerExtension) or not extension._implements_resolve()
+        for extension in schema.get_extensions(sync=True)
+    )
+
+
+def _django_field(field: Any, allowed: tuple[type, ...] = ()) -> StrawberryDjangoField | None:
+    """A strawberry-django field read by default resolution, with no extension but ``allowed`` ones."""
+    if (
+        isinstance(field, StrawberryDjangoField)
+        and field.base_resolver is None
+        and all(isinstance(extension, allowed) for extension in field.extensions)
+    ):
+        return field
+    return None
+
+
+def compile_read(schema: Schema, operation: Operation) -> CompiledRead | None:
+    """The compiled read of a generated ``list``/``retrieve``, or ``None`` when it must execute as GraphQL."""
+    shape = operation.shape
+    if shape is None or shape.model is None or not _plain_schema(schema):
+        return None
+    if operation.action == "list" and operation.list_kind in ("list", "offset"):
+        kind = operation.list_kind
+    elif operation.action == "retrieve":
+        kind = "retrieve"
+    else:
+        return None
+    field_def = schema._schema.query_type.fields[operation.field_name]
+    allowed = (StrawberryOffsetPaginatedExtension,) if kind == "offset" else ()
+    field = _django_field(field_def.extensions.get("strawberry-definition"), allowed)
+    if field is None or field.django_model is not shape.model:
+        return None
+    item = schema._schema.get_type(shape.type_name)
+    assert isinstance(item, GraphQLObjectType)
+    infos = _type_fields(schema, item)
+    columns: list[_Column] = []
+    to_many: list[_ToMany] = []
+    for key in shape.keys:
+        info = infos[key]
+        model_field = info.model_field
+        if model_field is None or not getattr(model_field, "concrete", False):
+            return None
+        field_type = info.field.type
+        nullable = not isinstance(field_type, GraphQLNonNull)
+        named = get_named_type(field_type)
+        if not model_field.is_relation:
+            if info.field.resolve not in shape.plain_readers:
+                return None  # computed, choices, extensions...: only GraphQL knows
+            columns.append(_Column(key, model_field.attname, named.serialize, relation=False, nullable=nullable))
+            continue
+        if _django_field(info.field.extensions.get("strawberry-definition")) is None or info.field.args:
+            return None
+        related_key = _related_key_serializer(schema, named, model_field.related_model)
+        if related_key is None:
+            return None
+        if model_field.many_to_one or model_field.one_to_one:
+            columns.append(_Column(key, model_field.attname, related_key, relation=True, nullable=nullable))
+        elif model_field.many_to_many and model_field.related_model._meta.ordering:
+            # Unordered related rows come in whatever order each query's plan gives: nothing to match.
+            back = model_field.related_query_name()
+            to_many.append(_ToMany(key, model_field.related_model, back, related_key))
+        else:
+            return None
+    return CompiledRead(operation, field, shape.model, tuple(columns), tuple(to_many), kind)
+
+
+def _related_key_serializer(schema: Schema, related: Any, model: type[models.Model]) -> Callable[[Any], Any] | None:
+    """GraphQL's serializer of the related type's key field, when strawberry-django reads it plainly and the
+    type restricts nothing (no ``get_queryset``: the related rows a relation returns are every linked row)."""
+    if not isinstance(related, GraphQLObjectType):
+        return None
+    definition = schema.get_type_by_name(related.name)
+    origin = getattr(definition, "origin", None)
+    django = get_django_definition(origin) if origin is not None else None
+    if django is None or django.model is not model or hasattr(origin, "get_queryset"):
+        return None
+    infos = _type_fields(schema, related)
+    pk_name = model._meta.pk.name
+    key = infos.get(pk_name)
+    if key is None or key.global_id or _django_field(key.field.extensions.get("strawberry-definition")) is None:
+        return None
+    return get_named_type(key.field.type).serialize
