@@ -133,29 +133,28 @@ dcrf_articles = Resource(
 dcrf_streamed_articles = Resource(list="articles", pagination_class=ArticleWebsocketPagination, stream=True)
 
 
-class BookConsumer(ActionConsumer):
+class DcrfConsumer(ActionConsumer):
+    """DCRF's dialect on the example's schema; each subclass is one URL's consumer."""
+
     dialect = "djangochannelsrestframework"
     schema = schema
+
+
+class BookConsumer(DcrfConsumer):
     routepatterns = [path("", dcrf_books)]
 
 
-class ArticleConsumer(ActionConsumer):
-    dialect = "djangochannelsrestframework"
-    schema = schema
+class ArticleConsumer(DcrfConsumer):
     routepatterns = [path("", dcrf_articles)]
 
 
-class StreamedArticleConsumer(ActionConsumer):
-    dialect = "djangochannelsrestframework"
-    schema = schema
+class StreamedArticleConsumer(DcrfConsumer):
     routepatterns = [path("", dcrf_streamed_articles)]
 
 
-class MultiplexedConsumer(ActionConsumer):
+class MultiplexedConsumer(DcrfConsumer):
     """The three on one socket, as channelsmultiplexer served them: ``{"stream": "books", "payload": {...}}``."""
 
-    dialect = "djangochannelsrestframework"
-    schema = schema
     routepatterns = [
         path("books", dcrf_books),
         path("articles", dcrf_articles),

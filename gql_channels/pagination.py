@@ -193,12 +193,8 @@ class PageNumberPagination(PageSizeMixin, WindowPagination):
         return replace_query_param(path, params, self.page_query_param, number - 1)
 
 
-class LimitOffsetPagination(WindowPagination):
-    """Limit/offset pagination, as DRF's ``LimitOffsetPagination``.
-
-    ``articles/?limit=5&offset=10`` -> ``{"count": 100, "next": "articles/?limit=5&offset=15",
-    "previous": "articles/?limit=5&offset=5", "results": [...]}``.
-    """
+class LimitOffsetMixin:
+    """DRF's limit/offset attributes, shared by the two limit/offset styles."""
 
     #: Rows when the client asks for none; ``None`` falls back to ``GQL_CHANNELS["PAGE_SIZE"]``.
     default_limit: int | None = None
@@ -212,6 +208,17 @@ class LimitOffsetPagination(WindowPagination):
 
     def check_configuration(self, field_name: str) -> None:
         self._check_cap(field_name, default_limit=self.get_default_limit(), max_limit=self.max_limit)
+    limit_cap: Callable[[], int | None]
+    _check_cap: Callable[..., None]
+
+
+class LimitOffsetPagination(LimitOffsetMixin, WindowPagination):
+    """Limit/offset pagination, as DRF's ``LimitOffsetPagination``.
+
+    ``articles/?limit=5&offset=10`` -> ``{"count": 100, "next": "articles/?limit=5&offset=15",
+    "previous": "articles/?limit=5&offset=5", "results": [...]}``.
+    """
+
 
     def get_limit(self, params: QueryParams) -> int:
         if self.limit_query_param in params:
@@ -266,7 +273,7 @@ def _dcrf_int(value: Any) -> int:
     return int(value)
 
 
-class WebsocketLimitOffsetPagination(WindowPagination):
+class WebsocketLimitOffsetPagination(LimitOffsetMixin, WindowPagination):
     """djangochannelsrestframework's ``WebsocketLimitOffsetPagination``: ``limit``/``offset`` are message keys.
 
     ``{"action": "list", "limit": 5, "offset": 10}`` -> ``{"count": 100, "results": [...], "limit": 5,
@@ -274,18 +281,6 @@ class WebsocketLimitOffsetPagination(WindowPagination):
     and is clamped to ``max_limit``; an ``offset`` that is not a non-negative number is 0.
     """
 
-    #: Rows when the client asks for none; ``None`` falls back to ``GQL_CHANNELS["PAGE_SIZE"]``.
-    default_limit: int | None = None
-    limit_query_param = "limit"
-    offset_query_param = "offset"
-    #: Largest limit a client may ask for; ``None`` means the schema's cap.
-    max_limit: int | None = None
-
-    def get_default_limit(self) -> int:
-        return self.default_limit or _page_size_setting(self)
-
-    def check_configuration(self, field_name: str) -> None:
-        self._check_cap(field_name, default_limit=self.get_default_limit(), max_limit=self.max_limit)
 
     def get_limit(self, params: Mapping[str, Any]) -> int:
         try:

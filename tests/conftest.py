@@ -204,17 +204,34 @@ def users(django_user_model) -> dict[str, Any]:
     return made
 
 
+async def session_headers(user: Any) -> list[tuple[bytes, bytes]]:
+    """The ``Cookie`` header of a browser logged in as ``user`` (none for ``None``)."""
+    if user is None:
+        return []
+    browser = Client()
+    await sync_to_async(browser.force_login)(user)
+    return [(b"cookie", f"sessionid={browser.cookies['sessionid'].value}".encode())]
+
+
+def scale_out_env(name: str) -> dict[str, str]:
+    """The environment of servers sharing a fresh PostgreSQL database ``name`` and the Redis channel layer."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "example_project.settings",
+        "DATABASE_URL": fresh_postgres_database(name),
+        "REDIS_URL": require_service("Redis", REDIS_URL),
+    }
+    prepare_demo_database(env)
+    return env
+
+
 @pytest.fixture
 async def connect(users) -> AsyncIterator[Callable[..., Any]]:
     """``await connect("editor")``: a legacy client logged in through AuthMiddlewareStack's session."""
     opened: list[ActionCommunicator] = []
 
     async def open_as(username: str | None = None) -> ActionCommunicator:
-        headers = []
-        if username:
-            browser = Client()
-            await sync_to_async(browser.force_login)(users[username])
-            headers = [(b"cookie", f"sessionid={browser.cookies['sessionid'].value}".encode())]
+        headers = await session_headers(users[username] if username else None)
         client = ActionCommunicator(AuthMiddlewareStack(LegacyConsumer.as_asgi()), "/ws/", headers=headers)
         opened.append(await client.__aenter__())
         return client

@@ -18,7 +18,6 @@ from asgiref.sync import sync_to_async
 from channels.auth import AuthMiddlewareStack
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
-from django.test import Client
 
 from example_project.consumers import (
     ArticleConsumer,
@@ -28,7 +27,7 @@ from example_project.consumers import (
 )
 from example_project.demo.models import Article, Author, Book
 
-from .conftest import HUNG
+from .conftest import HUNG, session_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,11 +71,7 @@ async def dcrf(users) -> AsyncIterator[Callable[..., Any]]:
     opened: list[WebsocketCommunicator] = []
 
     async def open_as(consumer: Any, username: str | None = None) -> DcrfClient:
-        headers = []
-        if username:
-            browser = Client()
-            await sync_to_async(browser.force_login)(users[username])
-            headers = [(b"cookie", f"sessionid={browser.cookies['sessionid'].value}".encode())]
+        headers = await session_headers(users[username] if username else None)
         communicator = WebsocketCommunicator(AuthMiddlewareStack(consumer.as_asgi()), "/ws/", headers=headers)
         connected, _ = await communicator.connect()
         assert connected

@@ -10,7 +10,6 @@ as channelsmultiplexer served them, which is what dcrf-client speaks), once on t
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,28 +19,14 @@ from typing import Any
 import pytest
 
 from . import npm_tools
-from .conftest import (
-    REDIS_URL,
-    fresh_postgres_database,
-    prepare_demo_database,
-    require_service,
-    session_cookie,
-    start_server,
-    stop_server,
-)
+from .conftest import scale_out_env, session_cookie, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], str]]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "example_project.settings",
-        "DATABASE_URL": fresh_postgres_database("gql_channels_dcrf_client"),
-        "REDIS_URL": require_service("Redis", REDIS_URL),
-    }
-    prepare_demo_database(env)
+    env = scale_out_env("gql_channels_dcrf_client")
     cookie = session_cookie(env, "dcrf-editor", "demo.add_book", "demo.change_book", "demo.delete_book")
     process, address = start_server(env, log=tmp_path_factory.mktemp("dcrf_client") / "server.log")
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +17,7 @@ from gql.transport.websockets import WebsocketsTransport
 
 from .conftest import (
     REDIS_URL,
-    fresh_postgres_database,
-    prepare_demo_database,
-    require_service,
+    scale_out_env,
     session_cookie,
     start_server,
     stop_server,
@@ -36,14 +33,7 @@ LOGS: list[Path] = []
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
     """Two uvicorn processes on one fresh PostgreSQL database and one Redis channel layer."""
-    redis_url = require_service("Redis", REDIS_URL)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "example_project.settings",
-        "DATABASE_URL": fresh_postgres_database("gql_channels_scale_out"),
-        "REDIS_URL": redis_url,
-    }
-    prepare_demo_database(env)
+    env = scale_out_env("gql_channels_scale_out")
     editor = session_cookie(env, "editor", "demo.add_book", "demo.change_book", "demo.delete_book")
     LOGS[:] = [tmp_path_factory.mktemp("scale_out") / name for name in ("first.log", "second.log")]
     first, first_address = start_server(env, log=LOGS[0])
