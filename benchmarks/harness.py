@@ -107,7 +107,7 @@ def code_state() -> tuple[str, str]:
         except (OSError, subprocess.SubprocessError):
             return ""
 
-    paths = ("gql_channels", "schema", "example_project", "benchmarks")
+    paths = ("gql_channels", "schema", "example_project", "benchmarks", ":(exclude)benchmarks/results*")  # not the outputs
     diff = git("diff", "HEAD", "--", *paths)
     label = git("rev-parse", "--short", "HEAD") or "unknown"
     if diff:
