@@ -7,7 +7,8 @@ no SQL recording, no debug error pages), for every contender alike. The example'
 variables hold (``DATABASE_URL``, ``REDIS_URL``: channels-redis with 30 s reads), plus:
 
 - ``BENCH_DATABASE_THREADS``: ``GQL_CHANNELS["DATABASE_THREADS"]`` (unset: the library's default);
-- ``BENCH_SQL_COUNT_FILE``: count this process's SQL statements into that file (``benchmarks.sql_counter``).
+- ``BENCH_SQL_COUNT_FILE``: count this process's SQL statements into that file (``benchmarks.sql_counter``);
+- ``BENCH_PROFILE_FILE``: profile the main thread between SIGUSR1 and SIGUSR2 into that file (``benchmarks.server_profile``).
 """
 
 from __future__ import annotations
@@ -26,3 +27,7 @@ if os.environ.get("BENCH_SQL_COUNT_FILE"):
     from benchmarks import sql_counter
 
     sql_counter.dump_to(Path(os.environ["BENCH_SQL_COUNT_FILE"]))
+if os.environ.get("BENCH_PROFILE_FILE"):
+    from benchmarks import server_profile
+
+    server_profile.install(Path(os.environ["BENCH_PROFILE_FILE"]))

@@ -200,6 +200,7 @@ async def measure(stacks: list[Stack], subscribers: int, rounds: int, per_round:
             pages += 1
             await one_write(stack, writer, subs, pages, timeout)
             stack.latencies.clear(), stack.last.clear(), stack.statements.clear(), stack.selects.clear()
+            stack.servers[0].profile_start()  # with --profile: from here on
         for number in range(rounds):
             order = stacks if number % 2 == 0 else stacks[::-1]
             for stack in order:
@@ -284,6 +285,8 @@ def main() -> None:
         ]
         try:
             run(measure(stacks, args.subscribers, args.rounds, args.writes_per_round, args.timeout))
+            for stack in stacks:
+                stack.servers[0].profile_stop()
         finally:
             stop_all([*gql_servers, *dcrf_servers])
         writes = args.rounds * args.writes_per_round
@@ -334,7 +337,7 @@ def main() -> None:
         print(f"results: {args.json}")
         for name, profile in profiles.items():
             if profile.exists():
-                print(f"\nprofile of {name}'s first subscriber process (main thread: the event loop), top 30 by cumulative time:")
+                print(f"\nprofile of {name}'s first subscriber process (main thread: the event loop, after the warm-up), top 30 by cumulative time:")
                 print(profile_top(profile, 30))
                 print(f"the same, top 20 by own time ({profile}):")
                 print(profile_top(profile, 20, "tottime"))

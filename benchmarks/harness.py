@@ -41,8 +41,9 @@ def free_port() -> int:
 class Server:
     """A uvicorn subprocess on a free loopback port, stopped by ``stop()``.
 
-    ``env`` is added to this process's environment; ``profile`` (a path) runs the server under
-    cProfile, whose statistics are written there when the server stops.
+    ``env`` is added to this process's environment; with ``profile`` (a path) the server's main thread
+    is profiled between ``profile_start()`` and ``profile_stop()``, which writes the file
+    (``benchmarks.server_profile``; the settings must be ``benchmarks.bench_settings``).
     """
 
     def __init__(
@@ -52,13 +53,11 @@ class Server:
         self.target = target
         name = target.split(":")[-1] + f"-{self.port}"
         self.log = log_dir / f"{name}.log"
-        python = [sys.executable, *(["-m", "cProfile", "-o", str(profile)] if profile else [])]
-        command = [*python, "-m", "uvicorn", target, *extra, "--host", "127.0.0.1", "--port", str(self.port)]
+        self.profile = profile
+        env = {**(env or {}), **({"BENCH_PROFILE_FILE": str(profile)} if profile else {})}
+        command = [sys.executable, "-m", "uvicorn", target, *extra, "--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--lifespan", "off", "--log-level", "warning", "--no-access-log", "--timeout-graceful-shutdown", "5"]
-        self.env = {**os.environ, **(env or {})}
-        # uvicorn raises the signal it stopped on again once shut down: SIGTERM's default action would end the
-        # process before cProfile writes its file, SIGINT's (KeyboardInterrupt) lets it.
-        self.stop_signal = signal.SIGINT if profile else signal.SIGTERM
+        self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, **env} if profile else {**os.environ, **env}
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log)
         deadline = time.monotonic() + 90
@@ -72,6 +71,23 @@ class Server:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"uvicorn {target} did not start:\n{self.log.read_text()}")
+
+    def profile_start(self) -> None:
+        if self.profile:
+            self.process.send_signal(signal.SIGUSR1)
+
+    def profile_stop(self, timeout: float = 30) -> Path | None:
+        """Stop profiling; the file, once written (None if it was not within ``timeout``)."""
+        if not self.profile:
+            return None
+        self.profile.unlink(missing_ok=True)
+        self.process.send_signal(signal.SIGUSR2)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.profile.exists():
+                return self.profile
+            time.sleep(0.1)
+        return None
 
     @property
     def pid(self) -> int:
@@ -88,7 +104,7 @@ def stop_all(servers: Sequence[Server]) -> None:
     """SIGTERM to every server at once (uvicorn shuts down within 5 s), then SIGKILL to any still running after 30 s."""
     running = [server for server in servers if server.process.poll() is None]
     for server in running:
-        server.process.send_signal(server.stop_signal)
+        server.process.terminate()
     deadline = time.monotonic() + 30
     for server in running:
         try:

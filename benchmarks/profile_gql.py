@@ -7,9 +7,10 @@ database work: Channels' shared thread or gql_channels' pool) while they run a c
 - ``in-process`` (default): ``rfc-list``, ``rfc-retrieve``, ``rfc-create``, ``dcrf-list``, ``dcrf-retrieve``,
   ``dcrf-create``, ``dcrf-event`` through a ``WebsocketCommunicator`` on the bare consumer, ``graphql``
   POSTs into the example's ASGI app;
-- ``--socket``: the example server on uvicorn under cProfile (its main thread: the event loop, where
-  uvicorn, websockets and the consumer run; database work shows as the wait for its thread) while this
-  process sends the rfc messages over 1 socket, or 20 with ``--connections 20``.
+- ``--socket``: the example server on uvicorn, its main thread (the event loop, where uvicorn,
+  websockets and the consumer run; database work shows as the wait for its thread) profiled after a
+  warm-up (``benchmarks.server_profile``), while this process sends the rfc messages over 1 socket,
+  or 20 with ``--connections 20``.
 
     .venv/bin/python benchmarks/profile_gql.py [rfc-list ...] [--messages 2000] [--top 30] [--socket] [--connections 1]
 """
@@ -119,7 +120,8 @@ async def drive_socket(server: Server, kind: str, n: int, connections: int, mess
     sockets = await open_sockets(server.url("ws", "/ws/"), connections)
     try:
         batch = bench.socket_batch(sockets, kind, messages)
-        await batch(max(1, n // 10 // connections))
+        await batch(max(1, n // 10 // connections))  # warm-up, not profiled
+        server.profile_start()
         await batch(max(1, n // connections))
     finally:
         await close_sockets(sockets)
@@ -152,6 +154,7 @@ def main() -> None:
             server = Server("example_project.asgi:application", Path(tmp), profile=path)
             try:
                 run(drive_socket(server, kind, args.messages, args.connections, bench.Messages(args.rows)))
+                server.profile_stop()
             finally:
                 server.stop()
             print(f"\n=== {name}, {args.connections} socket(s), the example server's main thread: top {args.top} by cumulative time ===")
