@@ -16,6 +16,10 @@ round the list handler would shadow it).
 gql_channels server it is compared with:
 
     DJANGO_SETTINGS_MODULE=benchmarks.bench_settings python -m uvicorn benchmarks.drf_app:application
+
+With ``GQL_CHANNELS_RECORD=legacy.jsonl`` it records the frames its clients send
+(``gql_channels.recording.RecordingMiddleware``), for ``manage.py gql_channels_compare`` to replay:
+the README's "Migrating an existing consumer" walks through it.
 """
 
 from __future__ import annotations
@@ -79,9 +83,15 @@ class DrfConsumer(AsyncAPIConsumer):
     ]
 
 
+websocket_application = DrfConsumer.as_asgi()
+if os.environ.get("GQL_CHANNELS_RECORD"):
+    from gql_channels.recording import RecordingMiddleware  # noqa: E402
+
+    websocket_application = RecordingMiddleware(websocket_application, path=os.environ["GQL_CHANNELS_RECORD"])
+
 application = ProtocolTypeRouter(
     {
         "http": django_application,
-        "websocket": AuthMiddlewareStack(URLRouter([re_path(r"^ws/?$", DrfConsumer.as_asgi())])),
+        "websocket": AuthMiddlewareStack(URLRouter([re_path(r"^ws/?$", websocket_application)])),
     }
 )

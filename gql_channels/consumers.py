@@ -43,7 +43,9 @@ BROADCAST_TYPE = "gql_channels.broadcast"
 class CompiledRoutes:
     """A route table whose resources are bound to one schema (documents built and validated)."""
 
-    def __init__(self, routepatterns: Sequence[URLPattern | URLResolver], schema: Any) -> None:
+    def __init__(
+        self, routepatterns: Sequence[URLPattern | URLResolver], schema: Any, *, keys_in_message: bool = False
+    ) -> None:
         deny_instead_of_failing_silently()
         self.table = RouteTable(routepatterns)
         self.bindings: dict[int, BoundResource] = {}
@@ -53,7 +55,10 @@ class CompiledRoutes:
                 raise ImproperlyConfigured(f"Route {entry.route!r} must point at a Resource, not {resource!r}.")
             if id(resource) not in self.bindings:
                 self.bindings[id(resource)] = resource.bind(schema)
-            if not self.bindings[id(resource)].actions_for(entry.captures):
+            binding = self.bindings[id(resource)]
+            # A DCRF message carries its object's key (``pk``): a detail action needs no route capturing it.
+            keyed = entry.captures | {resource.lookup_url_kwarg}
+            if not binding.actions_for(entry.captures) and not (keys_in_message and binding.actions_for(keyed)):
                 raise ImproperlyConfigured(
                     f"{resource!r} serves no action on route {entry.route!r}: list and create "
                     f"need a route without `{resource.lookup_url_kwarg}`, the other actions a route "
@@ -90,7 +95,7 @@ class ActionConsumer(ChannelsWSConsumer):
         super().__init_subclass__(**kwargs)
         get_dialect(cls.dialect)  # an unknown name fails here, with the class
         if cls.schema is not None and cls.routepatterns:
-            cls.compiled_routes = CompiledRoutes(cls.routepatterns, cls.schema)
+            cls.compiled_routes = CompiledRoutes(cls.routepatterns, cls.schema, keys_in_message=_keys_in_message(cls.dialect))
 
     @classmethod
     def as_asgi(cls, **initkwargs: Any) -> Any:
@@ -101,7 +106,7 @@ class ActionConsumer(ChannelsWSConsumer):
         if compiled is None or schema is not cls.schema or routepatterns is not cls.routepatterns:
             if schema is None:
                 raise ImproperlyConfigured(f"{cls.__name__} needs a schema (class attribute or as_asgi(schema=...)).")
-            compiled = CompiledRoutes(routepatterns, schema)
+            compiled = CompiledRoutes(routepatterns, schema, keys_in_message=_keys_in_message(cls.dialect))
         return super().as_asgi(compiled_routes=compiled, **initkwargs)
 
     def __init__(self, *args: Any, compiled_routes: CompiledRoutes, **kwargs: Any) -> None:
@@ -385,6 +390,11 @@ class ActionConsumer(ChannelsWSConsumer):
     async def get_context(self) -> Any:
         """The context resolvers see: the same as under Strawberry's own Channels consumers."""
         return LegacyContext(request=self, ws=self)
+
+
+def _keys_in_message(dialect: str | Dialect) -> bool:
+    """DCRF's messages name their object (``{"action": "retrieve", "pk": 1}``), not their route."""
+    return get_dialect(dialect).name == "djangochannelsrestframework"
 
 
 def _json_key(request_id: Any) -> str | None:

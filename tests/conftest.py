@@ -251,6 +251,21 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         database["CONN_MAX_AGE"] = 0
 
 
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``benchmarks/drf_app.py`` and ``tests/dcrf_app`` run through ``gql_channels_migrate``, as packages in a
+    directory of their own (``import_package`` imports them), the one to-do (``publish``) done as a team would."""
+    from .migration_helpers import DCRF_CONSUMERS, PUBLISH_PORTED, PUBLISH_STUB, migrate
+
+    root = tmp_path_factory.mktemp("migrated")
+    migrate(root, "migrated_drf", "benchmarks.drf_app.DrfConsumer")
+    migrate(root, "migrated_dcrf", *(f"tests.dcrf_app.consumers.{name}" for name in DCRF_CONSUMERS))
+    schema = root / "migrated_dcrf" / "schema.py"
+    assert PUBLISH_STUB in schema.read_text()
+    schema.write_text(schema.read_text().replace(PUBLISH_STUB, PUBLISH_PORTED))
+    return root
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings) -> None:
     """Users are created in many tests; the real hasher's cost only slows the suite down."""
