@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint graphiql bench-cursor bench-events bench
+.PHONY: demo test lint graphiql bench-cursor bench-events bench bench-legacy bench-slow bench-fanout bench-quick bench-profile
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -48,10 +48,35 @@ bench-cursor: $(VENV)/.demo-installed
 bench-events: $(VENV)/.test-installed
 	$(PY) benchmarks/event_latency.py --writes 300
 
-# Legacy messages through gql_channels vs rest_framework_channels 0.0.7, in-process and on uvicorn (see benchmarks/).
+# The comparison of issue 14 (see benchmarks/README.md): legacy messages and GraphQL POSTs vs rest_framework_channels
+# 0.0.7, djangochannelsrestframework 1.3.0, a consumer floor and plain Strawberry (SQLite, in-process and on uvicorn),
+# then on PostgreSQL (+ Redis) one slow query vs 20 readers and a 1,000-subscriber fan-out; benchmarks/results.png.
+# PostgreSQL at 127.0.0.1:5432 (databases bench_*) and Redis DB 2 for the last two: without them those two fail
+# and the rest still runs.
 $(VENV)/.bench-installed: pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e '.[bench]'
 	touch $@ $(VENV)/.test-installed $(VENV)/.demo-installed
 
 bench: $(VENV)/.bench-installed
+	-$(PY) benchmarks/slow_query.py
+	-$(PY) benchmarks/fanout.py
 	$(PY) benchmarks/legacy_vs_drf.py
+
+bench-legacy: $(VENV)/.bench-installed
+	$(PY) benchmarks/legacy_vs_drf.py
+
+bench-slow: $(VENV)/.bench-installed
+	$(PY) benchmarks/slow_query.py
+
+bench-fanout: $(VENV)/.bench-installed
+	$(PY) benchmarks/fanout.py
+
+# Every benchmark with small sizes (a smoke run of a few minutes, not a measurement).
+bench-quick: $(VENV)/.bench-installed
+	-$(PY) benchmarks/slow_query.py --quick
+	-$(PY) benchmarks/fanout.py --quick
+	$(PY) benchmarks/legacy_vs_drf.py --quick --idle 200
+
+# cProfile of gql_channels' side of each scenario of legacy_vs_drf.py (in-process; add --socket for the server).
+bench-profile: $(VENV)/.bench-installed
+	$(PY) benchmarks/profile_gql.py

@@ -7,7 +7,7 @@ For each write it measures the mutation's round trip and the time from sending t
 receiving its event, and prints medians and p99s.
 
     .venv/bin/python benchmarks/event_latency.py [--writes 300]
-        [--postgres postgres://postgres@127.0.0.1:5432/postgres] [--redis redis://127.0.0.1:6379/0]
+        [--postgres postgres://postgres@127.0.0.1:5432/postgres] [--redis redis://127.0.0.1:6379/2]
 """
 
 from __future__ import annotations
@@ -87,12 +87,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--writes", type=int, default=300)
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/2")
     args = parser.parse_args()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "example_project.settings",
-        "DATABASE_URL": fresh_database(args.postgres, "gql_channels_bench_events"),
+        "DATABASE_URL": fresh_database(args.postgres, "bench_event_latency"),
         "REDIS_URL": args.redis,
     }
     for command in (["migrate", "--noinput"], ["seed_demo"]):
