@@ -4,7 +4,7 @@ The sdist and the wheel are built from this checkout and the wheel is installed 
 environment outside the repository, so nothing of the checkout (``schema/``, ``example_project/``, the
 editable install) can be imported by accident. A project is then made as the README's "Using
 gql_channels in your project" says, literally: ``django-admin startproject``, the settings, consumer and
-``asgi.py`` blocks below (the README's, verbatim), the two set-up commands, and uvicorn; it must answer
+``asgi.py`` blocks and the commands, read from the README itself, and uvicorn; it must answer
 the legacy protocol, GraphQL and GraphiQL. Slow (a build and an install), once per session.
 """
 
@@ -15,7 +15,6 @@ import os
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 import urllib.request
 import venv
@@ -27,53 +26,16 @@ import pytest
 from websockets.sync.client import connect
 
 from tests.conftest import HUNG, _free_port
+from tests.readme import code_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: README step 1, added to the settings.py that ``django-admin startproject myproject`` wrote.
-README_SETTINGS = '''
-INSTALLED_APPS += ["channels", "strawberry_django", "gql_channels", "shop"]
-ASGI_APPLICATION = "myproject.asgi.application"
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-GQL_CHANNELS = {}  # optional: DEFAULT_PAGINATION_CLASS, PAGE_SIZE, CONSUMER, DATABASE_THREADS, COMPILED_READS, ...
-'''
-
-#: README step 2: myproject/consumers.py.
-README_CONSUMERS = '''
-from django.urls import path, re_path
-from gql_channels import ActionConsumer, Resource
-from gql_channels.pagination import PageNumberPagination
-
-from myproject.schema import schema   # any strawberry.Schema
-
-class ArticlePagination(PageNumberPagination):
-    page_size = 10
-    page_size_query_param = "page_size"
-    max_page_size = 100
-
-class LegacyConsumer(ActionConsumer):
-    schema = schema
-    routepatterns = [
-        path("test_child_route/", Resource(list="articles", pagination_class=ArticlePagination)),
-        re_path(r"test_child_route/(?P<pk>[-\\w]+)/$", Resource(retrieve="article")),
-        path("books/", Resource.for_type("BookType", pagination_class=ArticlePagination)),
-    ]
-'''
-
-#: README step 3: myproject/asgi.py.
-README_ASGI = '''
-import os
-from django.core.asgi import get_asgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "myproject.settings")
-django_application = get_asgi_application()
-
-from gql_channels.routers import GqlChannelsRouter
-from myproject.consumers import LegacyConsumer
-from myproject.schema import schema
-
-application = GqlChannelsRouter(schema, LegacyConsumer, django_application=django_application, graphiql=True)
-'''
+SECTION = "Using gql_channels in your project"
+#: README steps 1-3, as written: the settings added to what ``django-admin startproject`` wrote, then
+#: ``myproject/consumers.py`` and ``myproject/asgi.py``.
+README_SETTINGS, README_CONSUMERS, README_ASGI = code_blocks(SECTION, "python")
+#: README step 4: ``manage.py`` commands, then the server (which the fixture starts on a free port).
+(README_COMMANDS,) = code_blocks(SECTION, "sh")
 
 #: The team's own app and schema: what the README leaves to them ("any strawberry.Schema").
 MODELS = '''
@@ -194,11 +156,21 @@ def project(fresh_python: Path, tmp_path_factory: pytest.TempPathFactory) -> tup
     (where / "myproject" / "schema.py").write_text(SCHEMA)
     with (where / "myproject" / "settings.py").open("a") as settings:
         settings.write(README_SETTINGS)
-    (where / "myproject" / "consumers.py").write_text(textwrap.dedent(README_CONSUMERS))
-    (where / "myproject" / "asgi.py").write_text(textwrap.dedent(README_ASGI))
-    for command in (["makemigrations", "shop"], ["migrate", "--noinput"], ["check"], ["gql_channels_graphiql"]):
+    (where / "myproject" / "consumers.py").write_text(README_CONSUMERS)
+    (where / "myproject" / "asgi.py").write_text(README_ASGI)
+    run([str(fresh_python), "manage.py", "makemigrations", "shop"], cwd=where, env=env)  # the team's own models
+    for command in _manage_commands():
         run([str(fresh_python), "manage.py", *command], cwd=where, env=env)
+    run([str(fresh_python), "manage.py", "check"], cwd=where, env=env)
     return where, env
+
+
+def _manage_commands() -> list[list[str]]:
+    """README step 4's ``python manage.py ...`` lines, comments dropped."""
+    lines = [line.split("#", 1)[0].split() for line in README_COMMANDS.splitlines()]
+    commands = [words[2:] for words in lines if words[:2] == ["python", "manage.py"]]
+    assert [c[0] for c in commands] == ["migrate", "gql_channels_graphiql"], commands
+    return commands
 
 
 def test_the_wheel_holds_gql_channels_only_and_builds_without_deprecations(dist: tuple[Path, str]) -> None:
@@ -229,6 +201,8 @@ def test_one_legacy_message_through_action_communicator(project: tuple[Path, dic
 def newcomer_server(project: tuple[Path, dict[str, str]], fresh_python: Path) -> Iterator[str]:
     """The README's last step: the project under uvicorn."""
     where, env = project
+    (serve,) = [line.split() for line in README_COMMANDS.splitlines() if line.startswith("uvicorn ")]
+    assert serve == ["uvicorn", "myproject.asgi:application"], serve
     port = _free_port()
     log = (where / "uvicorn.log").open("w+b")
     server = subprocess.Popen(
