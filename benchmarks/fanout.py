@@ -45,8 +45,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import sql_counter  # noqa: E402
-from benchmarks.harness import (  # noqa: E402
+from benchmarks import sql_counter
+from benchmarks.harness import (
     ROOT,
     SETTINGS,
     Server,

@@ -18,7 +18,6 @@ database work: Channels' shared thread or gql_channels' pool) while they run a c
 from __future__ import annotations
 
 import argparse
-import asyncio
 import cProfile
 import sys
 import tempfile
@@ -28,8 +27,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import legacy_vs_drf as bench  # noqa: E402
-from benchmarks.harness import Server, close_sockets, open_sockets, profile_top, run  # noqa: E402
+from benchmarks import legacy_vs_drf as bench
+from benchmarks.harness import Server, close_sockets, open_sockets, profile_top, run
 
 SCENARIOS = ("rfc-list", "rfc-retrieve", "rfc-create", "dcrf-list", "dcrf-retrieve", "dcrf-create", "dcrf-event", "graphql")
 

@@ -23,20 +23,21 @@ from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.bench_settings")
 
-from example_project.asgi import application as example_application  # noqa: E402 - sets Django up
+from example_project.asgi import application as example_application  # first: it sets Django up
 
-import strawberry  # noqa: E402
-import strawberry_django  # noqa: E402
-from channels.auth import AuthMiddlewareStack  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.urls import path, re_path  # noqa: E402
-from rest_framework import status  # noqa: E402
-from rest_framework_channels import generics  # noqa: E402
-from rest_framework_channels.decorators import async_action  # noqa: E402
+# isort: split
+import strawberry
+import strawberry_django
+from channels.auth import AuthMiddlewareStack
+from django.db import connection
+from django.urls import path, re_path
+from rest_framework import status
+from rest_framework_channels import generics
+from rest_framework_channels.decorators import async_action
 
-from benchmarks.drf_app import ArticleSerializer, DrfConsumer  # noqa: E402
-from example_project.demo.models import Article  # noqa: E402
-from gql_channels import Action, ActionConsumer, Resource  # noqa: E402
+from benchmarks.drf_app import ArticleSerializer, DrfConsumer
+from example_project.demo.models import Article
+from gql_channels import Action, ActionConsumer, Resource
 
 
 def pg_sleep(seconds: float) -> None:

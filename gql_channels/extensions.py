@@ -7,6 +7,7 @@ loop. The limiters here give Strawberry's verdicts, messages and callback values
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeAlias
 
@@ -173,6 +174,7 @@ class _Depths:
         return depth if depth <= self.max_depth else 2 * self.max_depth + 2
 
 
+@functools.cache  # one class per configuration: Strawberry's validation cache keys on the rule classes
 def _depth_rule(
     max_depth: int, callback: Callable[[dict[str, int]], None] | None, should_ignore: ShouldIgnoreType | None
 ) -> type[ValidationRule]:
@@ -225,6 +227,7 @@ def _count_aliases(node: _Node, owner: str | None, fragments: _Fragments, counts
     return total
 
 
+@functools.cache
 def _aliases_rule(max_alias_count: int) -> type[ValidationRule]:
     class MaxAliasesValidator(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:

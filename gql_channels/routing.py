@@ -8,6 +8,7 @@ works), the query string is parsed once, and a ``#fragment`` is dropped.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,9 @@ class RouteMatch:
     #: Query parameters, blank values dropped, each key's values in order sent.
     query_params: dict[str, list[str]]
 
+
+#: How many reversed routes a table keeps (the objects events were last pushed for).
+REVERSED_ROUTES = 4096
 
 #: A resource and the kwargs one of its routes captures (``RouteTable.lookups``).
 LookupKey = tuple[int, frozenset[str]]
@@ -62,6 +66,8 @@ class RouteTable:
         self.routepatterns = list(routepatterns)
         self.lookups = dict(lookups or {})
         self._resolver = URLResolver(RegexPattern(r"^"), self.routepatterns)
+        # Every subscriber of an object is sent the same route with each event: reversed once.
+        self._reversed = functools.lru_cache(maxsize=REVERSED_ROUTES)(self._reverse)
 
     def resolve(self, route: str) -> RouteMatch | None:
         """Return the match for ``route``, or ``None`` when no pattern matches its path."""
@@ -85,6 +91,10 @@ class RouteTable:
 
     def reverse(self, resource: Any, **kwargs: Any) -> str | None:
         """The route of ``resource`` for ``kwargs`` (an object's detail route, for pushed events)."""
+        return self._reversed(resource, tuple(sorted(kwargs.items())))
+
+    def _reverse(self, resource: Any, items: tuple[tuple[str, Any], ...]) -> str | None:
+        kwargs = dict(items)
         for entry in _entries(self.routepatterns, "", frozenset()):
             values = dict(kwargs)
             alias = self.lookups.get(lookup_key(entry.resource, entry.captures))
