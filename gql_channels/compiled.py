@@ -48,8 +48,8 @@ from strawberry_django.fields.field import (
 from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.utils.typing import get_django_definition
 
-from .operations import PK, RESULT, _type_fields, root_fields
 from .paginated import TOTAL_COUNT
+from .shapes import PK, RESULT, root_fields, type_fields
 
 if TYPE_CHECKING:
     from strawberry import Schema
@@ -228,7 +228,7 @@ def compile_read(schema: Schema, operation: Operation) -> CompiledRead | None:
         return None
     item = schema._schema.get_type(shape.type_name)
     assert isinstance(item, GraphQLObjectType)
-    infos = _type_fields(schema, item)
+    infos = type_fields(schema, item)
     columns: list[_Column] = []
     to_many: list[_ToMany] = []
     for key in shape.keys:
@@ -273,7 +273,7 @@ def _related_key_serializer(schema: Schema, related: Any, model: type[models.Mod
     django = get_django_definition(origin) if origin is not None else None
     if django is None or django.model is not model or hasattr(origin, "get_queryset"):
         return None
-    infos = _type_fields(schema, related)
+    infos = type_fields(schema, related)
     pk_name = model._meta.pk.name
     key = infos.get(pk_name)
     if key is None or key.global_id or _django_field(key.field.extensions.get("strawberry-definition")) is None:

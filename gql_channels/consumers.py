@@ -27,12 +27,12 @@ from .exceptions import (
 )
 from .execution import LegacyContext, deny_instead_of_failing_silently
 from .handlers import LIST_CANCEL, SUBSCRIPTION_ACTIONS, BoundResource
-from .operations import RESULT
 from .permissions import AllowAny, PermissionClass, check_connect, check_permissions
 from .protocol import MISSING, LegacyRequest, encode_reply
 from .resources import Resource
 from .routing import LookupKey, RouteEntry, RouteMatch, RouteTable, ends_with_capture, lookup_key
 from .settings import gql_channels_settings
+from .shapes import RESULT
 
 logger = logging.getLogger("gql_channels")
 

@@ -26,7 +26,8 @@ from strawberry.types.graphql import OperationType
 
 from .execution import LegacyContext, execute_sync
 from .groups import group_safe
-from .operations import RESULT, build_shape, lookup_names, plan_retrieve, root_fields
+from .operations import plan_retrieve
+from .shapes import RESULT, build_shape, lookup_names, root_fields
 
 if TYPE_CHECKING:
     from strawberry import Schema

@@ -77,7 +77,7 @@ def _plain_executor(base: Any) -> type:
     """The schema's graphql-core executor, reading plain model attributes directly.
 
     ``plain`` maps Strawberry's resolver of a field that only reads a model attribute to that
-    read (``operations._plain_reader``). Most fields of a legacy page are such fields, and
+    read (``shapes.plain_reader``). Most fields of a legacy page are such fields, and
     resolving each through Strawberry's wrappers, the extensions' hooks and graphql-core's
     completion was most of a page's cost. ``None`` still takes the full path (null checks).
     """

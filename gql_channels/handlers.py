@@ -38,7 +38,7 @@ from .execution import (
 )
 from .inputs import InvalidInput, model_key
 from .model_validation import drf_validation
-from .operations import OPERATION_INFO, RESULT, Operation, is_int_key
+from .operations import OPERATION_INFO, Operation
 from .pagination import (
     BasePagination,
     CursorPage,
@@ -48,6 +48,7 @@ from .pagination import (
     WindowPagination,
 )
 from .settings import gql_channels_settings
+from .shapes import RESULT, is_int_key
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -28,7 +28,8 @@ from graphql import (
 
 if TYPE_CHECKING:
     from .handlers import BoundResource
-    from .operations import ItemShape, Operation
+    from .operations import Operation
+    from .shapes import ItemShape
 
 _SCALARS: dict[str, dict[str, Any]] = {
     "Int": {"type": "integer"},

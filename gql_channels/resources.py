@@ -20,36 +20,19 @@ from django.db import models
 from django.urls import URLPattern, path
 from django.utils.module_loading import import_string
 from graphql import (
-    GraphQLField,
     GraphQLInputObjectType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLUnionType,
     get_named_type,
 )
 from strawberry.types.graphql import OperationType
-from strawberry_django.relay import DjangoCursorConnection
 
 from .compiled import compile_read
+from .discovery import ListField, discover, key_field, list_field, lookup_argument, mutation_item
 from .filtering import FilterShape
 from .groups import group_safe
 from .handlers import SUBSCRIPTION_ACTIONS, BoundResource
 from .inputs import InputShape
-from .operations import (
-    OPERATION_INFO,
-    Operation,
-    build_shape,
-    is_global_id,
-    lookup_names,
-    model_of,
-    plan_custom,
-    plan_list,
-    plan_mutation,
-    plan_retrieve,
-    plan_subscription,
-    root_fields,
-)
+from .operations import Operation, plan_custom, plan_list, plan_mutation, plan_retrieve, plan_subscription
 from .pagination import (
     BasePagination,
     CursorPagination,
@@ -57,93 +40,12 @@ from .pagination import (
     WebsocketLimitOffsetPagination,
 )
 from .settings import gql_channels_settings
+from .shapes import build_shape, is_global_id, lookup_names, root_fields
 
 if TYPE_CHECKING:
     from strawberry import Schema
 
     from .permissions import PermissionClass
-
-#: strawberry-django's name prefixes for the CUD mutations of a type.
-_MUTATION_PREFIXES = {"create": "create", "update": "update", "destroy": "delete"}
-
-
-def _unwrap(type_: Any) -> Any:
-    return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-
-
-@dataclass(frozen=True, slots=True)
-class ListField:
-    """A root field serving ``list``: its item type and how it pages."""
-
-    name: str
-    item: GraphQLObjectType
-    #: ``"list"`` (a plain list), ``"offset"`` (OffsetPaginated) or ``"connection"`` (Relay).
-    kind: str
-    #: A keyset connection (``DjangoCursorConnection``): cursors only, no offsets.
-    keyset: bool = False
-    #: The field reports ``totalCount`` (offset windows over a connection need it).
-    counted: bool = False
-
-
-def _list_field(schema: Schema, name: str, field_: GraphQLField) -> ListField | None:
-    """Describe ``field_`` if it returns a list of objects in one of the shapes gql_channels pages."""
-    type_ = _unwrap(field_.type)
-    if isinstance(type_, GraphQLList):
-        element = get_named_type(type_)
-        return ListField(name, element, "list") if isinstance(element, GraphQLObjectType) else None
-    if not isinstance(type_, GraphQLObjectType):
-        return None
-    if {"totalCount", "results"} <= type_.fields.keys() and "pagination" in field_.args:
-        results = get_named_type(type_.fields["results"].type)
-        return ListField(name, results, "offset", counted=True) if isinstance(results, GraphQLObjectType) else None
-    if {"edges", "pageInfo"} <= type_.fields.keys() and {"first", "after"} <= field_.args.keys():
-        edge = get_named_type(type_.fields["edges"].type)
-        node = edge.fields.get("node") if isinstance(edge, GraphQLObjectType) else None
-        item = get_named_type(node.type) if node is not None else None
-        if isinstance(item, GraphQLObjectType):
-            definition = schema.get_type_by_name(type_.name)
-            keyset = issubclass(getattr(definition, "origin", object), DjangoCursorConnection)
-            return ListField(name, item, "connection", keyset=keyset, counted="totalCount" in type_.fields)
-    return None
-
-
-def _lookup_argument(schema: Schema, field_: GraphQLField, item: GraphQLObjectType) -> str | None:
-    """The ``pk``/``id`` (or model pk name) argument of a single-object field returning ``item``."""
-    if _unwrap(field_.type) is not item:
-        return None
-    for name in lookup_names(model_of(schema, item)):
-        if name in field_.args:
-            others = [a for n, a in field_.args.items() if n != name]
-            if all(not isinstance(a.type, GraphQLNonNull) or a.default_value is not None for a in others):
-                return name
-    return None
-
-
-def _mutation_item(field_: GraphQLField) -> GraphQLObjectType | None:
-    """The object a mutation returns, also through strawberry-django's ``Item | OperationInfo``."""
-    named = get_named_type(field_.type)
-    if isinstance(named, GraphQLUnionType):
-        items = [t for t in named.types if t.name != OPERATION_INFO]
-        return items[0] if len(items) == 1 else None
-    return named if isinstance(named, GraphQLObjectType) else None
-
-
-def _key_field(input_type: GraphQLInputObjectType, mutation: GraphQLField, model: type[models.Model] | None) -> str | None:
-    """The input field carrying the primary key of the object to change or delete.
-
-    strawberry-django's ``key_attr`` first (``mutations.update(ProductPartial, key_attr="uuid")``),
-    then the model's own pk name, then ``id``/``pk``, as strawberry-django's ``get_pk`` reads them.
-    """
-    definition = mutation.extensions.get("strawberry-definition")
-    key_attr = getattr(definition, "key_attr", None)
-    pk_name = model._meta.pk.name if model is not None else None
-    candidates = [name for name in (key_attr, pk_name, "id", "pk") if name]
-    by_python_name = {
-        getattr(field.extensions.get("strawberry-definition"), "python_name", None) or name: name
-        for name, field in input_type.fields.items()
-    }
-    return next((by_python_name[name] for name in candidates if name in by_python_name), None)
-
 
 @dataclass(frozen=True, slots=True)
 class Action:
@@ -249,7 +151,10 @@ class Resource:
 
     def action_names(self, schema: Schema) -> dict[str, str | None]:
         """The root field serving each standard action: as given, or discovered (``for_type``)."""
-        return self._discover(schema) if self.type_name else dict(self.field_names)
+        if not self.type_name:
+            return dict(self.field_names)
+        cursor_first = isinstance(self.pagination_class, type) and issubclass(self.pagination_class, CursorPagination)
+        return discover(schema, self.type_name, self.field_names, cursor_first=cursor_first)
 
     def bind(self, schema: Schema, *, collection: bool = True) -> BoundResource:
         """Resolve the fields on ``schema`` and generate the operations, or raise ``ImproperlyConfigured``.
@@ -263,7 +168,7 @@ class Resource:
         query_fields = root_fields(schema, OperationType.QUERY)
         if names["list"] and collection:
             field_ = query_fields.get(names["list"])
-            listing = _list_field(schema, names["list"], field_) if field_ else None
+            listing = list_field(schema, names["list"], field_) if field_ else None
             if field_ is None or listing is None:
                 raise ImproperlyConfigured(
                     f"{self!r}: list={names['list']!r} is not a Query field returning a list, an "
@@ -279,7 +184,7 @@ class Resource:
         if names["retrieve"]:
             single = query_fields.get(names["retrieve"])
             item = get_named_type(single.type) if single else None
-            lookup = _lookup_argument(schema, single, item) if single and isinstance(item, GraphQLObjectType) else None
+            lookup = lookup_argument(schema, single, item) if single and isinstance(item, GraphQLObjectType) else None
             if lookup is None or not isinstance(item, GraphQLObjectType):
                 raise ImproperlyConfigured(
                     f"{self!r}: retrieve={names['retrieve']!r} is not a Query field returning one "
@@ -333,7 +238,7 @@ class Resource:
         args = field_.args if field_ else {}
         argument = next(iter(args)) if len(args) == 1 else "data"
         input_type = get_named_type(args[argument].type) if argument in args else None
-        item = _mutation_item(field_) if field_ else None
+        item = mutation_item(field_) if field_ else None
         if item is None or not isinstance(input_type, GraphQLInputObjectType):
             raise ImproperlyConfigured(
                 f"{self!r}: {action}={name!r} is not a Mutation field taking one input object "
@@ -356,7 +261,7 @@ class Resource:
                 continue
             argument, input_type, item = self._mutation(schema, action, name)
             shape = build_shape(schema, item, self.fields)
-            key = _key_field(input_type, root_fields(schema, OperationType.MUTATION)[name], shape.model)
+            key = key_field(input_type, root_fields(schema, OperationType.MUTATION)[name], shape.model)
             if key is None:
                 pk_name = f"`{shape.model._meta.pk.name}`/" if shape.model else ""
                 raise ImproperlyConfigured(
@@ -405,35 +310,6 @@ class Resource:
             pagination.bind(listing.name)
         return pagination
 
-    def _discover(self, schema: Schema) -> dict[str, str | None]:
-        item = schema._schema.get_type(self.type_name or "")
-        if not isinstance(item, GraphQLObjectType):
-            raise ImproperlyConfigured(f"Resource.for_type({self.type_name!r}): the schema has no such object type.")
-        names = dict(self.field_names)
-        query_fields = root_fields(schema, OperationType.QUERY)
-        if not names["list"]:
-            cursor_style = isinstance(self.pagination_class, type) and issubclass(self.pagination_class, CursorPagination)
-            preference = ("connection", "offset", "list") if cursor_style else ("offset", "connection", "list")
-            lists = [
-                (preference.index(found.kind), n)
-                for n, f in query_fields.items()
-                if (found := _list_field(schema, n, f)) and found.item is item
-            ]
-            names["list"] = min(lists)[1] if lists else None
-        if not names["retrieve"]:
-            names["retrieve"] = next((n for n, f in query_fields.items() if _lookup_argument(schema, f, item)), None)
-        mutation_fields = root_fields(schema, OperationType.MUTATION)
-        for action, prefix in _MUTATION_PREFIXES.items():
-            if not names[action]:
-                names[action] = next(
-                    (n for n, f in mutation_fields.items() if n.startswith(prefix) and _mutation_item(f) is item),
-                    None,
-                )
-        if not any(names.values()):
-            raise ImproperlyConfigured(f"Resource.for_type({self.type_name!r}): no field returns that type.")
-        return names
-
-
 def routes_from_schema(
     schema: Schema,
     *,
@@ -451,7 +327,7 @@ def routes_from_schema(
     styles = {False: pagination_class or PageNumberPagination, True: cursor_pagination_class or CursorPagination}
     routes: list[URLPattern] = []
     for name, field_ in root_fields(schema, OperationType.QUERY).items():
-        listing = _list_field(schema, name, field_)
+        listing = list_field(schema, name, field_)
         if listing is None:
             continue
         resource = Resource.for_type(
@@ -461,6 +337,6 @@ def routes_from_schema(
         )
         kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
         routes.append(path(f"{kebab}/", resource))
-        if any(_lookup_argument(schema, f, listing.item) for f in root_fields(schema, OperationType.QUERY).values()):
+        if any(lookup_argument(schema, f, listing.item) for f in root_fields(schema, OperationType.QUERY).values()):
             routes.append(path(f"{kebab}/<str:{resource.lookup_url_kwarg}>/", resource))
     return routes

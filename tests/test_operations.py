@@ -14,7 +14,8 @@ from strawberry import auto
 
 from example_project.demo import models
 from gql_channels.filtering import FilterShape
-from gql_channels.operations import build_shape, plan_list, plan_retrieve
+from gql_channels.operations import plan_list, plan_retrieve
+from gql_channels.shapes import build_shape
 from schema import schema
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
