@@ -196,6 +196,17 @@ def test_reverse_builds_a_route_back_from_kwargs(resource, kwargs, route) -> Non
     assert ROUTES.reverse(resource, **kwargs) == route
 
 
+def test_reverse_is_computed_once_per_object() -> None:
+    """Every subscriber of an object is sent the same route: reversed once, whatever the kwargs' order."""
+    table = RouteTable([path("authors/<int:author_id>/books/<int:pk>/", AUTHOR_BOOK)])
+
+    routes = [table.reverse(AUTHOR_BOOK, author_id=1, pk=2), table.reverse(AUTHOR_BOOK, pk=2, author_id=1)]
+    routes += [table.reverse(AUTHOR_BOOK, author_id=1, pk=3)]
+
+    assert routes == ["authors/1/books/2/", "authors/1/books/2/", "authors/1/books/3/"]
+    assert (table._reversed.cache_info().hits, table._reversed.cache_info().misses) == (1, 2)
+
+
 def test_entries_of_nested_includes() -> None:
     table = RouteTable(
         [path("a/<int:x>/", include([path("b/", include([re_path(r"^c/(?P<y>\d+)/$", ITEM)]))]))]
