@@ -20,7 +20,7 @@ from contextlib import suppress
 from decimal import Decimal, DecimalException, InvalidOperation
 from enum import Enum
 from functools import partial as bind
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -31,6 +31,8 @@ from graphql import GraphQLEnumType, GraphQLError, GraphQLInputType, GraphQLScal
 from graphql.utilities import coerce_input_value
 
 from .validators import Invalid, drf_validators, text_checks, validated
+
+_Parsed = TypeVar("_Parsed")
 
 Coercer = Callable[[Any], Any]
 
@@ -197,21 +199,21 @@ def _ambiguous(moment: datetime.datetime) -> bool:
 
 def date(value: Any) -> datetime.date:
     """DRF's ``DateField``: ``2024-01-05`` and ``2024-1-5``."""
-    parsed = None
-    with suppress(ValueError, TypeError):
-        parsed = parse_date(value)
-    if parsed is None:
-        raise Invalid(_SCALAR_MESSAGES["Date"])
-    return parsed
+    return _parsed(parse_date, value, "Date")
 
 
 def time(value: Any) -> datetime.time:
     """DRF's ``TimeField``: ``09:30:00`` and ``9:30``."""
+    return _parsed(parse_time, value, "Time")
+
+
+def _parsed(parser: Callable[[Any], _Parsed | None], value: Any, scalar: str) -> _Parsed:
+    """Django's own parser (which DRF's fields used), its failures as DRF's message for ``scalar``."""
     parsed = None
     with suppress(ValueError, TypeError):
-        parsed = parse_time(value)
+        parsed = parser(value)
     if parsed is None:
-        raise Invalid(_SCALAR_MESSAGES["Time"])
+        raise Invalid(_SCALAR_MESSAGES[scalar])
     return parsed
 
 
