@@ -1,4 +1,4 @@
-"""Strawberry schema extensions for direct GraphQL clients: document limits in linear time, masked errors.
+"""Strawberry schema extensions for direct GraphQL clients: document limits in linear time, masked and quiet errors.
 
 Strawberry's ``QueryDepthLimiter`` and ``MaxAliasesLimiter`` walk a fragment again at every spread of it:
 a 1.3 KB document of 30 fragments, each spreading the next twice, is 2^30 walks, synchronously on the event
@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeAlias
 
+import strawberry
 import strawberry.extensions
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from graphql import (
@@ -37,6 +38,8 @@ from strawberry.schema.exceptions import (
     CannotGetOperationTypeError,
     InvalidOperationTypeError,
 )
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
 
 from .execution import LegacyContext
 
@@ -266,6 +269,36 @@ EXPECTED_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+def is_unexpected(error: GraphQLError, validation_errors: Sequence[GraphQLError] | None = ()) -> bool:
+    """Whether the server, not the client, caused ``error``.
+
+    Validation's errors are the client's even with an ``original_error`` (a scalar refusing a literal).
+    """
+    original = error.original_error
+    if original is None or isinstance(original, EXPECTED_ERRORS):
+        return False
+    return not any(error is reported for reported in validation_errors or ())
+
+
+class Schema(strawberry.Schema):
+    """Strawberry's ``Schema``, logging with a traceback only the errors the server caused.
+
+    Strawberry logs every error of every operation at ERROR (logger ``strawberry.execution``), with the
+    traceback of its ``original_error``: any anonymous client could add a traceback to the log per request
+    by sending a document over a limit or data a resolver refuses. Here the client's errors (GraphQL's own,
+    ``EXPECTED_ERRORS``) are logged at INFO, one line each; the rest as Strawberry does.
+    """
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # Without a result, they are the document's (parsing, validation): the client's, whatever raised them.
+        validation_errors = errors if execution_context is None or execution_context.result is None else ()
+        for error in errors:
+            if is_unexpected(error, validation_errors):
+                StrawberryLogger.error(error, execution_context)
+            else:
+                StrawberryLogger.logger.info("A client's error: %s", error.message)
+
+
 class MaskErrors(strawberry.extensions.MaskErrors):
     """Strawberry's ``MaskErrors``, masking only the errors a GraphQL client was not meant to read.
 
@@ -286,11 +319,7 @@ class MaskErrors(strawberry.extensions.MaskErrors):
         self._validation_errors: list[GraphQLError] = []
 
     def is_unexpected(self, error: GraphQLError) -> bool:
-        """Validation's errors are the client's even with an ``original_error`` (a scalar refusing a literal)."""
-        original = error.original_error
-        if original is None or isinstance(original, EXPECTED_ERRORS):
-            return False
-        return not any(error is reported for reported in self._validation_errors)
+        return is_unexpected(error, self._validation_errors)
 
     def on_validate(self) -> Iterator[None]:
         yield

@@ -1,21 +1,20 @@
-"""Build the example's ``strawberry.Schema``, hardened for clients on the internet."""
+"""Build the example's schema (Strawberry's, through ``gql_channels.extensions.Schema``), hardened for clients on the internet."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
 
-import strawberry
 from django.conf import settings
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
-from gql_channels.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
+from gql_channels.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter, Schema
 
 from .types import Mutation, Query, Subscription
 
 
-def build_schema(*, introspection: bool) -> strawberry.Schema:
+def build_schema(*, introspection: bool) -> Schema:
     """The schema, with limits on what a direct GraphQL client may ask, and what it is told of failures.
 
     The legacy binding's own documents are generated, parsed and validated once, and never go
@@ -31,7 +30,8 @@ def build_schema(*, introspection: bool) -> strawberry.Schema:
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+    # gql_channels' Schema logs the client's errors in one line each, without a traceback.
+    return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
 
 
 schema = build_schema(introspection=getattr(settings, "GRAPHQL_INTROSPECTION", False))

@@ -51,7 +51,7 @@ from websockets.typing import Subprotocol
 
 from example_project.demo.models import Author
 from gql_channels.execution import LegacyContext
-from gql_channels.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
+from gql_channels.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter, Schema
 from gql_channels.testing import ActionCommunicator
 from schema import schema
 
@@ -367,6 +367,19 @@ async def test_a_database_error_is_masked_and_logged(server: tuple[str, Path], s
     assert logged.count(original) == before + 1
 
 
+async def test_a_clients_errors_add_no_traceback_to_the_servers_log(server: tuple[str, Path]) -> None:
+    """Refused documents and denied writes, anonymously and many times: the log does not grow by a traceback each."""
+    address, log = server
+    before = log.read_text()
+    for _ in range(10):
+        unknown = await _post(address, "query ($r: String!) { books(filters: {title: {regex: $r}}) { results { id } } }", {"r": "."})
+        assert unknown["errors"] and unknown["data"] is None
+        denied = await _post(address, 'mutation { deleteBook(data: {id: "1"}) { id } }')
+        assert denied["errors"][0]["message"] == "You don't have permission to access this app."
+    grown = log.read_text()[len(before):]
+    assert "Traceback" not in grown and "regex" not in grown and "permission" not in grown, grown[:2000]
+
+
 def _even(value: Any) -> int:
     if int(value) % 2:
         raise ValueError("odd")  # a plain ValueError: validation reports it as the error's original_error
@@ -418,6 +431,44 @@ def test_only_unexpected_errors_are_masked(field: str, caplog: pytest.LogCapture
     # Logged once, with the original exception, before the mask: the traceback is not lost.
     logged = [record for record in caplog.records if record.name == "strawberry.execution"]
     assert len(logged) == 1 and logged[0].exc_info and logged[0].exc_info[1] is error
+
+
+QUIET = Schema(
+    query=FailingQuery,
+    extensions=[MaskErrors],
+    config=StrawberryConfig(scalar_map={Even: strawberry.scalar(name="Even", serialize=int, parse_value=_even)}),
+)
+
+
+@pytest.mark.parametrize("field", FAILURES)
+def test_the_quiet_schema_logs_a_traceback_only_for_the_servers_errors(field: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Any client could otherwise add a traceback to the log per request (an over-limit list, say)."""
+    error, shown = FAILURES[field]
+    with caplog.at_level(logging.INFO, logger="strawberry.execution"):
+        result = QUIET.execute_sync("query ($kind: String!) { fail(kind: $kind) }", variable_values={"kind": field})
+    assert [e.message for e in result.errors or []] == [shown or "Unexpected error."]
+    logged = [record for record in caplog.records if record.name == "strawberry.execution"]
+    assert len(logged) == 1
+    if shown is None:  # the server's: as Strawberry logs it, with the original's traceback
+        assert logged[0].levelno == logging.ERROR and logged[0].exc_info and logged[0].exc_info[1] is error
+    else:  # the client's: one line at INFO
+        assert logged[0].levelno == logging.INFO and not logged[0].exc_info
+        assert logged[0].getMessage() == f"A client's error: {shown}"
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [("{ nope }", None), ("{ fail(kind: ", None), ("{ even(value: 3) }", None), ("query ($v: Even!) { even(value: $v) }", {"v": 3})],
+    ids=["validation", "syntax", "literal-refused-by-a-scalar", "variable-refused-by-a-scalar"],
+)
+def test_the_quiet_schema_logs_graphqls_own_errors_in_one_line(
+    query: str, variables: dict | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="strawberry.execution"):
+        result = QUIET.execute_sync(query, variable_values=variables)
+    assert result.errors
+    logged = [record for record in caplog.records if record.name == "strawberry.execution"]
+    assert [(r.levelno, r.exc_info) for r in logged] == [(logging.INFO, None)]
 
 
 @pytest.mark.parametrize(
