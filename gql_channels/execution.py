@@ -18,7 +18,7 @@ from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from graphql import DocumentNode, ExecutionResult, get_named_type
+from graphql import DocumentNode, ExecutionResult, GraphQLError, get_named_type
 from graphql import execute as graphql_execute
 from graphql.execution import Executor, create_source_event_stream, execute_subscription_event, map_source_to_response_event
 from graphql.execution.executor_throwing_on_incremental import ExecutorThrowingOnIncremental
@@ -270,9 +270,7 @@ async def subscribe(
     traced = _trace.get()
     if traced is not None:
         traced.append(TracedOperation(source, dict(variables)))
-    executor = (schema.execution_context_class or ExecutorThrowingOnIncremental).build(
-        schema._schema, document, context_value=context, raw_variable_values=dict(variables)
-    )
+    executor = subscription_executor(schema, document, context_value=context, variable_values=dict(variables))
     if isinstance(executor, list):  # the variables do not fit the document
         return ExecutionResult(data=None, errors=executor)
     stream = create_source_event_stream(executor)
@@ -284,6 +282,15 @@ async def subscribe(
         return map_source_to_response_event(executor, stream, execute_subscription_event)
     compare = gql_channels_settings()["COMPILED_READS"] == "compare"
     return map_source_to_response_event(executor, stream, functools.partial(_rendered, render, compare))
+
+
+def subscription_executor(
+    schema: Schema, document: DocumentNode, *, context_value: Any, variable_values: dict[str, Any]
+) -> Executor | list[GraphQLError]:
+    """graphql-core's executor of a subscription, as its ``subscribe`` builds it (or the variables' errors)."""
+    return (schema.execution_context_class or ExecutorThrowingOnIncremental).build(
+        schema._schema, document, context_value=context_value, raw_variable_values=variable_values
+    )
 
 
 def _rendered(render: Callable[[Any], dict[str, Any] | None], compare: bool, executor: Executor) -> Any:
