@@ -191,7 +191,7 @@ class CompiledRead:
         return items
 
 
-def _plain_schema(schema: Schema) -> bool:
+def plain_schema(schema: Schema) -> bool:
     """No schema extension hooks ``resolve`` but strawberry-django's optimizer (which compiled reads do not need)."""
     return all(
         isinstance(extension, DjangoOptimizerExtension) or not extension._implements_resolve()
@@ -213,7 +213,7 @@ def _django_field(field: Any, allowed: tuple[type, ...] = ()) -> StrawberryDjang
 def compile_read(schema: Schema, operation: Operation) -> CompiledRead | None:
     """The compiled read of a generated ``list``/``retrieve``, or ``None`` when it must execute as GraphQL."""
     shape = operation.shape
-    if shape is None or shape.model is None or not _plain_schema(schema):
+    if shape is None or shape.model is None or not plain_schema(schema):
         return None
     if operation.action == "list" and operation.list_kind in ("list", "offset"):
         kind = operation.list_kind

@@ -26,6 +26,7 @@ from .exceptions import (
     from_graphql_errors,
 )
 from .execution import LegacyContext, deny_instead_of_failing_silently
+from .fanout import outlast
 from .handlers import LIST_CANCEL, SUBSCRIPTION_ACTIONS, BoundResource
 from .permissions import AllowAny, PermissionClass, check_connect, check_permissions
 from .protocol import MISSING, LegacyRequest, encode_reply
@@ -174,16 +175,7 @@ class ActionConsumer(ChannelsWSConsumer):
         self._layer_receive = receive
 
     async def _receive_from_layer(self) -> Any:
-        delay = 0.1
-        while True:
-            try:
-                return await self._layer_receive()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the layer is down: wait for it, keep serving reads
-                logger.warning("The channel layer is unavailable; retrying in %.1f s", delay, exc_info=True)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        return await outlast(self._layer_receive)  # the layer is down: wait for it, keep serving reads
 
     async def connect(self) -> None:
         from django.contrib.auth.models import (

@@ -10,7 +10,7 @@ strawberry-django optimizer, permission extensions); only parsing and validation
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -18,12 +18,12 @@ from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from graphql import DocumentNode, ExecutionResult, get_named_type
+from graphql import DocumentNode, ExecutionResult, GraphQLError, get_named_type
 from graphql import execute as graphql_execute
-from graphql import subscribe as graphql_subscribe
+from graphql.execution import Executor, create_source_event_stream, execute_subscription_event, map_source_to_response_event
+from graphql.execution.executor_throwing_on_incremental import ExecutorThrowingOnIncremental
 from graphql.execution.middleware import MiddlewareManager
 from strawberry.execution import optimized_is_awaitable
-from strawberry.schema._graphql_core import execution_context_class_kwargs
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 from strawberry_django.optimizer import DjangoOptimizerExtension
@@ -254,20 +254,56 @@ def _same_result(compiled: ExecutionResult, executed: ExecutionResult) -> bool:
 
 
 async def subscribe(
-    schema: Schema, source: str, document: DocumentNode, variables: Mapping[str, Any], context: Any
+    schema: Schema,
+    source: str,
+    document: DocumentNode,
+    variables: Mapping[str, Any],
+    context: Any,
+    *,
+    render: Callable[[Any], dict[str, Any] | None] | None = None,
 ) -> AsyncIterator[ExecutionResult] | ExecutionResult:
-    """Start a prepared subscription: its event stream, or the result carrying why it could not start."""
+    """Start a prepared subscription: its event stream, or the result carrying why it could not start.
+
+    ``render`` (a ``CompiledEvent``'s) gives an event's data without executing the selection; an event
+    it returns ``None`` for is executed. With ``GQL_CHANNELS["COMPILED_READS"] = "compare"`` both run.
+    """
     traced = _trace.get()
     if traced is not None:
         traced.append(TracedOperation(source, dict(variables)))
-    result = graphql_subscribe(
-        schema._schema,
-        document,
-        context_value=context,
-        variable_values=dict(variables),
-        **execution_context_class_kwargs(schema.execution_context_class),
+    executor = subscription_executor(schema, document, context_value=context, variable_values=dict(variables))
+    if isinstance(executor, list):  # the variables do not fit the document
+        return ExecutionResult(data=None, errors=executor)
+    stream = create_source_event_stream(executor)
+    if isawaitable(stream):
+        stream = await stream
+    if isinstance(stream, ExecutionResult):  # the resolver's error
+        return stream
+    if render is None:
+        return map_source_to_response_event(executor, stream, execute_subscription_event)
+    compare = gql_channels_settings()["COMPILED_READS"] == "compare"
+    return map_source_to_response_event(executor, stream, functools.partial(_rendered, render, compare))
+
+
+def subscription_executor(
+    schema: Schema, document: DocumentNode, *, context_value: Any, variable_values: dict[str, Any]
+) -> Executor | list[GraphQLError]:
+    """graphql-core's executor of a subscription, as its ``subscribe`` builds it (or the variables' errors)."""
+    return (schema.execution_context_class or ExecutorThrowingOnIncremental).build(
+        schema._schema, document, context_value=context_value, raw_variable_values=variable_values
     )
-    return await result if isawaitable(result) else result
+
+
+def _rendered(render: Callable[[Any], dict[str, Any] | None], compare: bool, executor: Executor) -> Any:
+    """One event's result: rendered when ``render`` can, executed otherwise (or as well, to compare)."""
+    data = render(executor.root_value)
+    if data is None:
+        return execute_subscription_event(executor)
+    if compare:
+        executed = execute_subscription_event(executor)
+        if isawaitable(executed) or executed.errors or executed.data != data:
+            getattr(executed, "close", lambda: None)()
+            raise AssertionError(f"The compiled event {data!r} differs from its execution: {executed!r}")
+    return ExecutionResult(data=data, errors=None)
 
 
 def _never(value: Any) -> bool:

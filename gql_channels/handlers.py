@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from strawberry import Schema
 
     from .compiled import CompiledRead
+    from .compiled_events import CompiledEvent
     from .dialects import Dialect
     from .protocol import LegacyRequest
     from .resources import Resource
@@ -87,6 +88,8 @@ class BoundResource:
     on_event_loop: set[str] = field(default_factory=set)
     #: The compiled reads of generated lists and retrieves that can be compiled, by document (``compiled``).
     compiled: dict[str, CompiledRead] = field(default_factory=dict)
+    #: The compiled renderings of generated subscriptions' events, by document.
+    compiled_events: dict[str, CompiledEvent] = field(default_factory=dict)
 
     @property
     def model(self) -> type[models.Model] | None:
@@ -167,7 +170,9 @@ class BoundResource:
         elif operation.filters is not None and operation.filters.filters_argument:
             argument = operation.filters.filters_argument
             variables = {argument: operation.filters.translate(match.query_params)[argument]}
-        stream = await subscribe(self.schema, operation.source, operation.document, variables, context)
+        plan = self.compiled_events.get(operation.source) if gql_channels_settings()["COMPILED_READS"] else None
+        render = plan.render if plan is not None else None
+        stream = await subscribe(self.schema, operation.source, operation.document, variables, context, render=render)
         if isinstance(stream, ExecutionResult):
             raise from_graphql_errors(stream.errors or [], not_found=operation.not_found_detail)
         return stream

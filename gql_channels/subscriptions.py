@@ -1,8 +1,8 @@
 """GraphQL subscriptions over model change events, shared by GraphQL and legacy clients.
 
 ``model_events()`` is the body of a subscription resolver: it joins the channel-layer group of
-a model (or of one object) through the consumer's ``listen_to_channel`` and yields each
-committed change the subscriber may see. Strawberry's Channels consumer and ``ActionConsumer``
+a model (or of one object) through the process's one membership of it (``fanout.listen``) and
+yields each committed change the subscriber may see. Strawberry's Channels consumer and ``ActionConsumer``
 both provide it, so ``bookChanged(pk:)`` serves graphql-transport-ws clients and legacy
 ``subscribe`` messages alike.
 """
@@ -23,6 +23,7 @@ from strawberry_django.utils.typing import get_django_definition
 
 from .db import database_sync_to_async
 from .events import MODEL_EVENT_TYPE, OBJECT_EVENT_TYPE, model_group, object_group
+from .fanout import listen
 from .permissions import resolve_user
 
 
@@ -47,13 +48,16 @@ async def model_events(
     whose ``get_queryset`` decides what the subscriber may see. Created and updated objects are
     checked against both in the database; a deleted one, gone from it, against its last rendering.
     """
-    consumer = info.context["ws"]
+    layer = info.context["ws"].channel_layer
+    if layer is None:
+        raise RuntimeError("Model events need a channel layer: set CHANNEL_LAYERS.")
     if pk is not None:
         type_of_event, group = OBJECT_EVENT_TYPE, object_group(model, pk)
     else:
         type_of_event, group = MODEL_EVENT_TYPE, model_group(model)
+    asking = (repr(filters), type_)  # with the user, what subscribers alike share the check of an event by
     seen: set[str] = set()
-    async with consumer.listen_to_channel(type_of_event, groups=[group]) as messages:
+    async with listen(layer, group, type_of_event) as messages:
         subscribed = info.context.get("subscribed")
         if subscribed is not None:
             subscribed()
@@ -64,7 +68,7 @@ async def model_events(
                 visible = message["pk"] in seen or _matches(filters, message["data"])
                 seen.discard(message["pk"])
             else:
-                visible = await _visible(info, model, message, filters, type_)
+                visible = await _visible(info, model, message, filters, type_, asking)
                 (seen.add if visible else seen.discard)(message["pk"])
             if visible:
                 yield ModelEvent(action=message["action"], pk=strawberry.ID(message["pk"]), data=message["data"])
@@ -78,20 +82,22 @@ _REMEMBERED = 4096
 
 
 async def _visible(
-    info: strawberry.Info, model: type[models.Model], message: dict[str, Any], filters: Any, type_: type | None
+    info: strawberry.Info, model: type[models.Model], message: dict[str, Any], filters: Any, type_: type | None, asking: tuple[Any, ...]
 ) -> bool:
     """Whether the subscriber may see the saved object: in the type's ``get_queryset`` and the filters.
 
     Asked once per (event, filters, type, user) in a process; other subscribers wait for that answer.
     """
-    user = await resolve_user(info.context["request"].scope)
-    key = (message.get("event"), message["pk"], repr(filters), type_, getattr(user, "pk", None))
+    user = await resolve_user(info.context["request"].scope)  # per event: a login may change it
+    key = (message.get("event"), message["pk"], *asking, getattr(user, "pk", None))
     check = _checks.get(key) if key[0] is not None else None
     if check is None or check.cancelled() or (check.done() and check.exception() is not None):
         check = asyncio.ensure_future(database_sync_to_async(_visible_in_database)(info, model, message["pk"], filters, type_))
         _checks[key] = check
         while len(_checks) > _REMEMBERED:
             _checks.popitem(last=False)
+    elif check.done():
+        return check.result()
     return await asyncio.shield(check)  # a subscriber leaving does not cancel the others' answer
 
 

@@ -99,7 +99,9 @@ def executions(monkeypatch: pytest.MonkeyPatch) -> Iterator[Executions]:
 
     monkeypatch.setattr(gql_channels.compiled.CompiledRead, "execute", compiled)
     monkeypatch.setattr(gql_channels.execution, "graphql_execute", recording(gql_channels.execution.graphql_execute))
-    monkeypatch.setattr(gql_channels.execution, "graphql_subscribe", recording(gql_channels.execution.graphql_subscribe))
+    monkeypatch.setattr(
+        gql_channels.execution, "subscription_executor", recording(gql_channels.execution.subscription_executor)
+    )
     monkeypatch.setattr(Parser, "parse_document", parsing)
     yield seen
 

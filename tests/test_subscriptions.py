@@ -15,6 +15,7 @@ from strawberry.channels.testing import GraphQLWebsocketCommunicator
 from example_project.consumers import LegacyConsumer, books
 from example_project.demo.models import Book
 from gql_channels import ActionConsumer
+from gql_channels.events import model_group
 from gql_channels.permissions import BasePermission, IsAuthenticated
 from gql_channels.testing import ActionCommunicator
 from schema import schema
@@ -145,7 +146,8 @@ async def test_unsubscribe_and_disconnect_leave_no_group_membership(library) -> 
         book = library["books"][0]
         await client.request("subscribe", f"books/{book.id}/", request_id=1)
         await client.request("subscribe", "books/", request_id=2)
-        assert len(group_members()) == 1
+        # One channel per group: the consumer's own in the broadcast groups, the process's in the event groups.
+        assert all(len(members) == 1 for members in get_channel_layer().groups.values())
         reply = await client.request("unsubscribe", f"books/{book.id}/", request_id=1)
         assert reply["status"] == 204 and reply["data"] is None
         again = await client.request("unsubscribe", f"books/{book.id}/", request_id=1)
@@ -335,6 +337,8 @@ async def test_one_visibility_query_per_event_for_every_subscriber_alike(library
         # The writer's UPDATE and rendering aside, the subscribers asked the database one thing: exists().
         checks = [sql for sql in statements if ' AS "a" FROM ' in sql and sql.endswith('LIMIT 1')]
         assert len(checks) == 1, statements
+        # And the layer delivered the event once to the process, not once per subscriber.
+        assert len(get_channel_layer().groups[model_group(Book)]) == 1
     finally:
         for client in clients:
             await client.disconnect()
