@@ -47,7 +47,8 @@ class GqlChannelsSettings(TypedDict):
     #: ``0`` is Channels' one shared thread; ``None``: 8, or 0 on SQLite.
     DATABASE_THREADS: int | None
     #: Generated lists and retrieves of plain columns and relation keys are read from the rows without
-    #: executing GraphQL field by field (``gql_channels.compiled``): ``True``, ``False``, or ``"compare"``
+    #: executing GraphQL field by field (``gql_channels.compiled``), and subscription events of plain fields
+    #: from the yielded object (``gql_channels.compiled_events``): ``True``, ``False``, or ``"compare"``
     #: (both, a difference refused: for tests).
     COMPILED_READS: bool | str
     #: Seconds between writes of the legacy usage counters to ``RouteUsage``
