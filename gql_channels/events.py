@@ -24,9 +24,11 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from graphql import GraphQLObjectType
 from strawberry.types.graphql import OperationType
 
-from .execution import LegacyContext, execute_sync
+from .compiled import compile_read
+from .execution import LegacyContext, execute_compiled, execute_sync
 from .groups import group_safe
 from .operations import plan_retrieve
+from .settings import gql_channels_settings
 from .shapes import RESULT, build_shape, lookup_names, root_fields
 
 if TYPE_CHECKING:
@@ -90,6 +92,8 @@ class ModelEvents:
         arguments = root_fields(schema, OperationType.QUERY)[field_name].args
         lookup = next(name for name in (*lookup_names(self.model), next(iter(arguments), "pk")) if name in arguments)
         self.render_operation = plan_retrieve(schema, field_name, lookup, self.shape)
+        #: The retrieve compiled when its fields allow (``gql_channels.compiled``): rendered from the row.
+        self.render_plan = compile_read(schema, self.render_operation)
         #: The model's own many-to-many fields, by their through model (the signals' sender).
         self._many_to_many: dict[type[models.Model], models.ManyToManyField] = {}
 
@@ -123,9 +127,12 @@ class ModelEvents:
         operation = self.render_operation
         context = LegacyContext(request=_RenderRequest(), ws=None)
         variables = {operation.lookup_variable or "pk": str(pk)}
-        result = execute_sync(
-            self.schema, operation.source, operation.document, variables, context, operation_type=OperationType.QUERY
-        )
+        if self.render_plan is not None and gql_channels_settings()["COMPILED_READS"]:
+            result = execute_compiled(self.schema, self.render_plan, variables, context)
+        else:
+            result = execute_sync(
+                self.schema, operation.source, operation.document, variables, context, operation_type=OperationType.QUERY
+            )
         if result.errors or not result.data:
             logger.warning("Could not render %s %s for an event: %s", self.model._meta.label, pk, result.errors)
             return None

@@ -56,6 +56,7 @@ async def model_events(
     else:
         type_of_event, group = MODEL_EVENT_TYPE, model_group(model)
     asking = (repr(filters), type_)  # with the user, what subscribers alike share the check of an event by
+    unrestricted = (filters is None or filters is strawberry.UNSET) and not _restricts(type_)
     seen: set[str] = set()
     async with listen(layer, group, type_of_event) as messages:
         subscribed = info.context.get("subscribed")
@@ -67,6 +68,8 @@ async def model_events(
             if message["action"] == "delete":
                 visible = message["pk"] in seen or _matches(filters, message["data"])
                 seen.discard(message["pk"])
+            elif unrestricted and message["data"] is not None:
+                visible = True  # rendered after commit, so it exists; nothing narrows who sees it
             else:
                 visible = await _visible(info, model, message, filters, type_, asking)
                 (seen.add if visible else seen.discard)(message["pk"])
@@ -101,10 +104,16 @@ async def _visible(
     return await asyncio.shield(check)  # a subscriber leaving does not cancel the others' answer
 
 
+def _restricts(type_: type | None) -> bool:
+    """Whether the strawberry-django type narrows what a subscriber may see (its ``get_queryset``)."""
+    return type_ is not None and get_django_definition(type_) is not None and hasattr(type_, "get_queryset")
+
+
 def _visible_in_database(info: strawberry.Info, model: type[models.Model], pk: str, filters: Any, type_: type | None) -> bool:
     queryset = model._default_manager.filter(pk=pk)
-    if type_ is not None and get_django_definition(type_) is not None and hasattr(type_, "get_queryset"):
-        queryset = type_.get_queryset(queryset, info)
+    if _restricts(type_):
+        assert type_ is not None
+        queryset = type_.get_queryset(queryset, info)  # type: ignore[attr-defined]
     return apply_filters(filters, queryset, info).exists()
 
 

@@ -414,11 +414,15 @@ class FailingQuery:
         return int(value)
 
 
-MASKED = strawberry.Schema(
-    query=FailingQuery,
-    extensions=[MaskErrors],
-    config=StrawberryConfig(scalar_map={Even: strawberry.scalar(name="Even", serialize=int, parse_value=_even)}),
-)
+def _failing(schema_class: type[strawberry.Schema]) -> strawberry.Schema:
+    return schema_class(
+        query=FailingQuery,
+        extensions=[MaskErrors],
+        config=StrawberryConfig(scalar_map={Even: strawberry.scalar(name="Even", serialize=int, parse_value=_even)}),
+    )
+
+
+MASKED = _failing(strawberry.Schema)
 
 
 @pytest.mark.parametrize("field", FAILURES)
@@ -433,11 +437,7 @@ def test_only_unexpected_errors_are_masked(field: str, caplog: pytest.LogCapture
     assert len(logged) == 1 and logged[0].exc_info and logged[0].exc_info[1] is error
 
 
-QUIET = Schema(
-    query=FailingQuery,
-    extensions=[MaskErrors],
-    config=StrawberryConfig(scalar_map={Even: strawberry.scalar(name="Even", serialize=int, parse_value=_even)}),
-)
+QUIET = _failing(Schema)
 
 
 @pytest.mark.parametrize("field", FAILURES)

@@ -344,6 +344,34 @@ async def test_one_visibility_query_per_event_for_every_subscriber_alike(library
             await client.disconnect()
 
 
+async def test_an_unfiltered_subscription_to_an_unrestricted_type_asks_the_database_nothing(library, monkeypatch) -> None:
+    """``books/<pk>/`` of a type without ``get_queryset``: the event was rendered after commit, so the object
+    exists and anyone may see it; the subscribers' process sends no query (the writer's rendering is one)."""
+    from django.db.backends.utils import CursorWrapper
+
+    from gql_channels import subscriptions
+
+    book = library["books"][0]
+    async with ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/") as client:
+        assert (await client.request("subscribe", f"books/{book.id}/", request_id=1))["status"] == 201
+        asked: list[Any] = []
+        monkeypatch.setattr(subscriptions, "_visible_in_database", lambda *args: asked.append(args) or True)
+        statements: list[str] = []
+        execute = CursorWrapper.execute
+        monkeypatch.setattr(CursorWrapper, "execute", lambda self, sql, params=None: statements.append(sql) or execute(self, sql, params))
+
+        def rename() -> None:
+            book.title = "Renamed"
+            book.save()
+
+        await write(rename)
+        event = await client.receive_json_from(timeout=HUNG)
+        assert (event["action"], event["data"]["title"]) == ("update", "Renamed")
+        assert asked == []
+        # The writer: its transaction, then the rendering (the row and its tags); no exists() after them.
+        assert [sql.split()[0] for sql in statements] == ["BEGIN", "UPDATE", "SELECT", "SELECT"], statements
+
+
 async def test_a_many_to_many_change_from_the_other_side_is_an_event(client: ActionCommunicator, library) -> None:
     """``tag.books.add(book)`` changes the book's ``tags`` as ``book.tags.add(tag)`` does (issue 12)."""
     book, science = library["books"][0], library["tags"][2]
