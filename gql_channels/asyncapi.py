@@ -24,7 +24,8 @@ from .handlers import LIST_CANCEL, SUBSCRIPTION_ACTIONS
 from .json_schemas import JSONSchemas, pascal_case
 
 if TYPE_CHECKING:
-    from .consumers import ActionConsumer, CompiledRoutes
+    from .binding import CompiledRoutes
+    from .consumers import ActionConsumer
     from .handlers import BoundResource
     from .operations import Operation
 

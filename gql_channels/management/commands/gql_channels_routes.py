@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.module_loading import import_string
 from graphql import FieldNode, OperationDefinitionNode
 
-from gql_channels.consumers import ActionConsumer, CompiledRoutes
+from gql_channels.binding import CompiledRoutes
+from gql_channels.consumers import ActionConsumer
 from gql_channels.dialects import Dialect, get_dialect
 from gql_channels.operations import Operation
 from gql_channels.settings import gql_channels_settings
