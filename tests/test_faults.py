@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,8 @@ import pytest
 import websockets
 
 from .conftest import prepare_demo_database, start_server, stop_server
+
+ROOT = Path(__file__).resolve().parent.parent
 
 BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 
@@ -182,5 +185,22 @@ async def test_channel_layer_down_keeps_reads_and_answers_subscribe_503(tmp_path
                     break
                 await asyncio.sleep(2)
             assert statuses[-1] == 201 and set(statuses) <= {201, 503}, statuses
+            # The subscription made before the outage gets events again, without subscribing anew: the
+            # process's membership of the object's group was joined again (the restarted Redis forgot it).
+            # Writes come from another process, as on a scaled-out site; each try is one write.
+            for attempt in range(30):
+                rename = f"from example_project.demo.models import Book; b = Book.objects.get(pk=1); b.title = 'Back {attempt}'; b.save()"
+                await asyncio.to_thread(
+                    subprocess.run, [sys.executable, "manage.py", "shell", "-c", rename], cwd=ROOT, env=env, check=True,
+                    capture_output=True,
+                )
+                try:
+                    event = json.loads(await asyncio.wait_for(legacy.recv(), timeout=3))
+                except TimeoutError:
+                    continue
+                assert (event["request_id"], event["action"], event["data"]["title"]) == (1, "update", f"Back {attempt}")
+                break
+            else:
+                raise AssertionError("the subscription made before the outage got no event after it")
     finally:
         stop_server(server)
