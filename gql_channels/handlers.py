@@ -2,26 +2,23 @@
 
 The counterpart of rest_framework_channels' generic action handlers: ``list``, ``retrieve``,
 ``create``, ``update``/``partial_update``, ``destroy`` and custom actions, each answered from
-the operation generated for it. Writes run in one thread inside one transaction, so a
-failed write changes nothing.
+the operation generated for it. Writes (``writes.WriteMixin``) run in one thread inside one
+transaction, so a failed write changes nothing.
 """
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Iterable, Mapping
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DEFAULT_DB_ALIAS, router, transaction
 from graphql import ExecutionResult, GraphQLScalarType, get_named_type
 from strawberry import relay
 from strawberry.types.graphql import OperationType
 
 from .coercion import INT_MAX, accepts
-from .db import database_sync_to_async, without_savepoints
+from .db import database_sync_to_async
 from .exceptions import (
     APIException,
     NotFound,
@@ -36,8 +33,7 @@ from .execution import (
     execute_sync,
     subscribe,
 )
-from .inputs import InvalidInput, model_key
-from .model_validation import drf_validation
+from .inputs import model_key
 from .operations import OPERATION_INFO, Operation
 from .pagination import (
     BasePagination,
@@ -49,6 +45,7 @@ from .pagination import (
 )
 from .settings import gql_channels_settings
 from .shapes import RESULT, is_int_key
+from .writes import WriteMixin
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -68,14 +65,12 @@ DETAIL_ACTIONS = frozenset({"retrieve", "update", "partial_update", "destroy"})
 _COLLECTION_ACTIONS = frozenset({"list", "create"})
 #: Served where the resource names a subscription field for that kind of route.
 SUBSCRIPTION_ACTIONS = frozenset({"subscribe", "unsubscribe"})
-#: Writes run by the mutations a resource names (strawberry-django's), not by custom actions.
-_GENERATED_WRITES = frozenset({"create", "update", "partial_update", "destroy"})
 #: Stops a streamed list (``Resource(stream=True)``), named by the list's ``request_id``.
 LIST_CANCEL = "list_cancel"
 
 
 @dataclass
-class BoundResource:
+class BoundResource(WriteMixin):
     """A ``Resource`` resolved on one schema: its operations, ready to serve messages."""
 
     resource: Resource
@@ -273,71 +268,6 @@ class BoundResource:
         if operation.input_key_node_type:
             pk = relay.to_base64(operation.input_key_node_type, pk)
         return {operation.input_key: pk}
-
-    async def translate(self, operation: Operation, data: Any, *, partial: bool, pk: str | None = None) -> dict[str, Any]:
-        """A write's input value, or every bad field at once, as DRF's serializer reported them.
-
-        On the failure path only (good writes pay nothing): a related key naming no row is one more
-        bad field; and an update's missing object is the 404 first, as DRF's ``get_object()`` ran
-        before validation.
-        """
-        assert operation.input is not None, "planned by plan_mutation for create and update"
-        try:
-            return operation.input.translate(data, partial=partial)
-        except InvalidInput as invalid:
-            errors = await database_sync_to_async(self._every_error)(operation, invalid, pk)
-            raise ValidationError(errors) from None
-
-    def _every_error(self, operation: Operation, invalid: InvalidInput, pk: str | None) -> dict[str, builtins.list[str]]:
-        assert operation.input is not None
-        model = self.model
-        if pk is not None and model is not None and not model._default_manager.filter(pk=pk).exists():
-            raise NotFound(self.not_found_detail)
-        return operation.input.every_error(invalid, instance=pk)
-
-    async def write(self, operation: Operation, value: dict[str, Any], context: Any, *, pk: str | None = None) -> Any:
-        """Run a mutation in one thread inside one transaction: any failure rolls it all back."""
-        try:
-            return await database_sync_to_async(self._write_atomic)(operation, {operation.data_variable: value}, context)
-        except NotFound:
-            # A related key naming no row is the client's 400 (DRF's PrimaryKeyRelatedField), the route's 404 not.
-            errors = await database_sync_to_async(self._missing_related)(operation, value, pk)
-            if errors:
-                raise ValidationError(errors) from None
-            raise
-
-    def _missing_related(self, operation: Operation, value: dict[str, Any], pk: str | None) -> dict[str, builtins.list[str]]:
-        model = self.model
-        if operation.input is None or (pk and model and not model._default_manager.filter(pk=pk).exists()):
-            return {}  # the object itself is gone: the 404 stands
-        return operation.input.missing_related(value)
-
-    @staticmethod
-    def _sent(operation: Operation, variables: dict[str, Any]) -> tuple[type[models.Model] | None, frozenset[str]]:
-        """The model a create/update writes and the model fields its client sent (``drf_validation``)."""
-        if operation.input is None or operation.shape is None or operation.data_variable not in variables:
-            return None, frozenset()
-        sent = variables[operation.data_variable]
-        return operation.shape.model, frozenset(operation.input.legacy_name(name) for name in sent)
-
-    def _write_atomic(self, operation: Operation, variables: dict[str, Any], context: Any) -> Any:
-        model = operation.shape.model if operation.shape else None
-        using = router.db_for_write(model) if model else DEFAULT_DB_ALIAS
-        # A resource's own create/update/destroy mutations are strawberry-django's: no savepoints in them.
-        # A custom action's mutation is the user's code, which may catch an error inside a savepoint.
-        generated = operation.action in _GENERATED_WRITES
-        with (
-            transaction.atomic(using=using),
-            without_savepoints(using) if generated else nullcontext(),
-            drf_validation(*self._sent(operation, variables)),
-        ):
-            result = execute_sync(
-                self.schema, operation.source, operation.document, variables, context,
-                operation_type=operation.operation_type, plain=operation.plain_readers,
-                optimize=operation.needs_optimizer,
-            )
-            data = self._result(operation, result)
-        return operation.shape.reshape(data) if operation.shape and operation.action != "destroy" else data
 
     async def custom(
         self, operation: Operation, sources: tuple[Mapping[str, str], Mapping[str, Any]], context: Any
