@@ -19,6 +19,7 @@ a difference (the differential tests do).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -28,15 +29,20 @@ from django.db import models
 from graphql import (
     ExecutionResult,
     FieldNode,
+    GraphQLEnumType,
     GraphQLError,
+    GraphQLInputObjectType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLResolveInfo,
     GraphQLScalarType,
     OperationDefinitionNode,
     get_named_type,
+    specified_scalar_types,
+    type_from_ast,
 )
 from graphql.execution import Executor
-from graphql.execution.values import get_argument_values
+from graphql.execution.values import get_argument_values, get_variable_values
 from graphql.pyutils import Path
 from strawberry.types import Info
 from strawberry.types.arguments import convert_arguments
@@ -60,6 +66,10 @@ __all__ = ["CompiledRead", "Unordered", "compile_read"]
 
 #: Django's ``get()`` reads at most this many rows to tell "more than one" (``MAX_GET_RESULTS``).
 _GET_ROWS = 21
+#: How many variables' converted arguments a plan keeps (the pages clients ask most, in practice).
+_REMEMBERED = 256
+#: Scalars whose parsed values are immutable and depend on the value alone: Strawberry's and GraphQL's own.
+_PURE_SCALARS = frozenset(specified_scalar_types) | {"Date", "DateTime", "Time", "Decimal", "UUID"}
 
 
 class Unordered(Exception):
@@ -90,6 +100,16 @@ class _ToMany:
 
 
 @dataclass(frozen=True, slots=True)
+class _Root:
+    """The generated document's root field: what every execution of it starts from."""
+
+    definition: OperationDefinitionNode
+    node: FieldNode
+    #: graphql-core's resolve info of the root field, but for the variables and the context.
+    info: GraphQLResolveInfo
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledRead:
     """How one generated list/retrieve document's data is read from the rows."""
 
@@ -100,35 +120,66 @@ class CompiledRead:
     to_many: tuple[_ToMany, ...]
     #: ``"list"``, ``"offset"`` (an offset-paginated field) or ``"retrieve"``.
     kind: str
+    #: The converted arguments of recent variables are shared (``shared_arguments``): by the variables.
+    shared_arguments: bool = False
+    arguments: dict[Any, tuple[Any, dict[str, Any]]] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    _root: list[_Root] = dataclasses.field(default_factory=list, compare=False, repr=False)
 
     def execute(self, schema: Schema, variables: dict[str, Any], context: Any) -> ExecutionResult:
         """The execution's result, from the rows (run inside the operation's extension hooks)."""
-        definition = next(d for d in self.operation.document.definitions if isinstance(d, OperationDefinitionNode))
-        executor = Executor.build(
-            schema._schema, self.operation.document, context_value=context, raw_variable_values=variables
-        )
-        if isinstance(executor, list):  # the variables do not fit the document: GraphQL's own errors
-            return ExecutionResult(data=None, errors=executor)
-        node = next(s for s in definition.selection_set.selections if isinstance(s, FieldNode))
-        query_type = schema._schema.query_type
-        assert query_type is not None, "a compiled read is a generated query"
-        field_def = query_type.fields[self.operation.field_name]
-        raw_info = executor.build_resolve_info(field_def, [node], query_type, Path(None, RESULT, query_type.name))
-        info = Info(_raw_info=raw_info, _field=self.field)
+        root = self.root(schema, variables)
+        if isinstance(root, list):  # the variables do not fit the document: GraphQL's own errors
+            return ExecutionResult(data=None, errors=root)
+        key = _frozen(variables) if self.shared_arguments else None
+        remembered = self.arguments.get(key) if key is not None else None
+        if remembered is None:
+            # What graphql-core's Executor.build does with them: coerced, or the variables' own errors.
+            coerced = get_variable_values(schema._schema, root.definition.variable_definitions or (), variables, max_errors=50)
+            if isinstance(coerced, list):
+                return ExecutionResult(data=None, errors=coerced)
+        else:
+            coerced, kwargs = remembered
+        info = Info(_raw_info=root.info._replace(variable_values=coerced, context=context), _field=self.field)
         try:
-            arguments = get_argument_values(field_def, node, executor.variable_values)
-            kwargs = convert_arguments(
-                arguments, self.field.arguments, scalar_registry=schema.schema_converter.scalar_registry,
-                config=schema.config, info=info,
-            )
+            if remembered is None:
+                arguments = get_argument_values(root.info.parent_type.fields[root.info.field_name], root.node, coerced)
+                kwargs = convert_arguments(
+                    arguments, self.field.arguments, scalar_registry=schema.schema_converter.scalar_registry,
+                    config=schema.config, info=info,
+                )
+                if key is not None:
+                    self._remember(key, (coerced, kwargs))
             with DjangoOptimizerExtension.disabled():
                 data = self._read(info, kwargs)
         except Unordered:
             raise
         except Exception as error:  # noqa: BLE001 - reported as the execution would: an error with its cause
-            located = GraphQLError(str(error), [node], original_error=error, path=[RESULT])
+            located = GraphQLError(str(error), [root.node], original_error=error, path=[RESULT])
             return ExecutionResult(data=None, errors=[located])
         return ExecutionResult(data={RESULT: data}, errors=None)
+
+    def root(self, schema: Schema, variables: dict[str, Any]) -> _Root | list[GraphQLError]:
+        """The document's root field and its resolve info, made once (racing threads make equal ones)."""
+        if not self._root:
+            definition = next(d for d in self.operation.document.definitions if isinstance(d, OperationDefinitionNode))
+            node = next(s for s in definition.selection_set.selections if isinstance(s, FieldNode))
+            executor = Executor.build(schema._schema, self.operation.document, raw_variable_values=variables)
+            if isinstance(executor, list):
+                return executor
+            query_type = schema._schema.query_type
+            assert query_type is not None, "a compiled read is a generated query"
+            field_def = query_type.fields[self.operation.field_name]
+            info = executor.build_resolve_info(field_def, [node], query_type, Path(None, RESULT, query_type.name))
+            self._root.append(_Root(definition, node, info))
+        return self._root[0]
+
+    def _remember(self, key: Any, value: tuple[Any, dict[str, Any]]) -> None:
+        if len(self.arguments) >= _REMEMBERED:
+            try:
+                del self.arguments[next(iter(self.arguments))]
+            except (KeyError, RuntimeError, StopIteration):  # another thread got there first
+                pass
+        self.arguments[key] = value
 
     def _read(self, info: Info, kwargs: dict[str, Any]) -> Any:
         def queryset(source: Any, info: Info, **kwargs: Any) -> models.QuerySet:
@@ -260,7 +311,53 @@ def compile_read(schema: Schema, operation: Operation) -> CompiledRead | None:
             to_many.append(_ToMany(key, related, back, related_key))
         else:
             return None
-    return CompiledRead(operation, field, shape.model, tuple(columns), tuple(to_many), kind)
+    shared = _shared_arguments(schema, operation)
+    return CompiledRead(operation, field, shape.model, tuple(columns), tuple(to_many), kind, shared)
+
+
+def _shared_arguments(schema: Schema, operation: Operation) -> bool:
+    """Whether executions may share converted arguments: worth it (an input object to build) and safe.
+
+    Safe when what conversion makes depends on the variables alone: inputs built by Strawberry's
+    own conversion (no ``from_input`` hook, which sees the request), enums, and scalars parsing to
+    immutable values.
+    """
+    definition = next(d for d in operation.document.definitions if isinstance(d, OperationDefinitionNode))
+    seen: set[str] = set()
+
+    def pure(graphql_type: Any) -> bool:
+        named = get_named_type(graphql_type)
+        if isinstance(named, GraphQLEnumType):
+            return True
+        if isinstance(named, GraphQLScalarType):
+            return named.name in _PURE_SCALARS
+        if not isinstance(named, GraphQLInputObjectType):
+            return False
+        if named.name in seen:
+            return True
+        seen.add(named.name)
+        origin = schema.get_type_by_name(named.name)
+        if getattr(origin, "from_input", None) is not None:
+            return False
+        return all(pure(input_field.type) for input_field in named.fields.values())
+
+    types = [type_from_ast(schema._schema, variable.type) for variable in definition.variable_definitions or ()]
+    return all(t is not None and pure(t) for t in types) and bool(seen)
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable key of JSON-like variables, telling ``1``, ``1.0``, ``true`` apart (``None``: not JSON-like)."""
+    if isinstance(value, dict):
+        items = tuple((name, _frozen(item)) for name, item in value.items())
+        return None if any(item is None for _, item in items) else ("{", items)
+    if isinstance(value, list):
+        items = tuple(_frozen(item) for item in value)
+        return None if any(item is None for item in items) else ("[", items)
+    if isinstance(value, float):
+        return (float, value.hex())  # -0.0 is not 0.0
+    if value is None or isinstance(value, (str, int)):
+        return (type(value), value)
+    return None
 
 
 def _related_key_serializer(schema: Schema, related: Any, model: type[models.Model]) -> Callable[[Any], Any] | None:

@@ -34,6 +34,7 @@ from .settings import gql_channels_settings
 
 if TYPE_CHECKING:
     from strawberry import Schema
+    from strawberry.extensions import SchemaExtension
     from strawberry.extensions.runner import SchemaExtensionsRunner
 
     from .compiled import CompiledRead
@@ -136,10 +137,11 @@ def _plain_executor(base: Any) -> type:
     return _executors.setdefault(base, PlainAttributeExecutor)
 
 
-def _start(
+def _begin(
     schema: Schema, source: str, document: DocumentNode, variables: Mapping[str, Any], context: Any,
-    operation_type: OperationType, *, sync: bool, plain: Mapping[Any, Any],
-) -> tuple[ExecutionContext, SchemaExtensionsRunner, dict[str, Any]]:
+    operation_type: OperationType, *, sync: bool,
+) -> tuple[ExecutionContext, SchemaExtensionsRunner, list[SchemaExtension]]:
+    """The operation's execution context and the schema extensions' runner, as ``Schema.execute`` makes them."""
     execution_context = ExecutionContext(
         query=source,
         schema=schema,
@@ -155,7 +157,15 @@ def _start(
     extensions = schema.get_extensions(sync=sync)
     for extension in extensions:
         extension.execution_context = execution_context
-    runner = schema.create_extensions_runner(execution_context, extensions)
+    return execution_context, schema.create_extensions_runner(execution_context, extensions), extensions
+
+
+def _start(
+    schema: Schema, source: str, document: DocumentNode, variables: Mapping[str, Any], context: Any,
+    operation_type: OperationType, *, sync: bool, plain: Mapping[Any, Any],
+) -> tuple[ExecutionContext, SchemaExtensionsRunner, dict[str, Any]]:
+    """``_begin``, and graphql-core's execution arguments: the extensions' resolve hooks, the plain reads."""
+    execution_context, runner, extensions = _begin(schema, source, document, variables, context, operation_type, sync=sync)
     arguments = {
         "middleware": MiddlewareManager(*(ext for ext in extensions if ext._implements_resolve())),
         "variable_values": execution_context.variables,
@@ -220,12 +230,12 @@ def execute_compiled(
     """
     operation = plan.operation
     mode = gql_channels_settings()["COMPILED_READS"]
-    execution_context, runner, _ = _start(
-        schema, operation.source, operation.document, variables, context, operation.operation_type, sync=True, plain={}
+    execution_context, runner, _ = _begin(
+        schema, operation.source, operation.document, variables, context, operation.operation_type, sync=True
     )
     try:
         with runner.operation(), runner.executing():
-            result = plan.execute(schema, dict(variables), context)
+            result = plan.execute(schema, execution_context.variables or {}, context)
             execution_context.result = result
     except Unordered:  # this message's list has no order: the execution decides it
         return execute_sync(

@@ -4,6 +4,7 @@ over the example's routes and a schema of nullable columns and many-to-many keys
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -13,15 +14,15 @@ import strawberry_django
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import Group, User
 from django.urls import path
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.pagination import OffsetPaginated
 
 from example_project.consumers import BookConsumer, LegacyConsumer
-from example_project.demo.models import Author, Book, Tag
+from example_project.demo.models import Article, Author, Book, Tag
 from gql_channels import ActionConsumer, Resource
-from gql_channels.compiled import compile_read
+from gql_channels.compiled import _frozen, compile_read
 from gql_channels.pagination import PageNumberPagination
 from gql_channels.testing import ActionCommunicator
 
@@ -265,3 +266,85 @@ async def test_a_difference_is_refused(settings: Any, caplog: pytest.LogCaptureF
         assert refused_differences(caplog)
     finally:
         object.__setattr__(read, "columns", columns)
+
+
+# --- shared converted arguments ---------------------------------------------------------------------------
+
+
+def example_plan(route: str, action: str) -> Any:
+    routes = LegacyConsumer.compiled_routes
+    entry = next(entry for entry in routes.table.entries() if entry.route == route)
+    return next(plan for plan in routes.binding(entry.resource).compiled.values() if plan.operation.action == action)
+
+
+def test_which_plans_share_converted_arguments() -> None:
+    # Input objects (the page, the filters) built by Strawberry's own conversion: shared.
+    assert example_plan("test_child_route/", "list").shared_arguments
+    assert example_plan("books/", "list").shared_arguments
+    # A key alone converts cheaply: nothing to share.
+    assert not example_plan("books/<str:pk>/", "retrieve").shared_arguments
+
+
+def test_an_input_built_by_its_own_hook_is_not_shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``from_input`` sees the request (``InputContext.info``): what it builds is the execution's own."""
+    binding = Resource(list="users", pagination_class=UserPages).bind(user_schema)
+    operation = binding.operations["list"]
+    plan = compile_read(user_schema, operation)
+    assert plan is not None and plan.shared_arguments
+    definition = user_schema.get_type_by_name("UserOrder")
+    assert definition is not None
+    monkeypatch.setattr(definition, "from_input", lambda type_, value, context: type_(**value))
+    plan = compile_read(user_schema, operation)
+    assert plan is not None and not plan.shared_arguments
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_same_variables_are_converted_once(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.GQL_CHANNELS = {"COMPILED_READS": "compare"}
+    import gql_channels.compiled as compiled
+
+    conversions: list[dict[str, Any]] = []
+    convert = compiled.convert_arguments
+
+    def counted(value: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        conversions.append(value)
+        return convert(value, *args, **kwargs)
+
+    monkeypatch.setattr(compiled, "convert_arguments", counted)
+    plan = example_plan("test_child_route/", "list")
+    plan.arguments.clear()
+    await sync_to_async(Article.objects.bulk_create)([Article(title=f"t{n}", content="c") for n in range(45)])
+    async with ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/") as client:
+        first = await client.request("list", "test_child_route/?page=4", timeout=HUNG)
+        again = await client.request("list", "test_child_route/?page=4", timeout=HUNG)
+        other = await client.request("list", "test_child_route/?page=5", timeout=HUNG)
+    assert first["status"] == again["status"] == other["status"] == 200  # "compare": each as executed
+    assert first["data"] == again["data"] != other["data"]
+    assert [value["pagination"]["offset"] for value in conversions] == [30, 40]
+
+
+def test_remembered_arguments_are_bounded() -> None:
+    plan = example_plan("test_child_route/", "list")
+    plan.arguments.clear()
+    for n in range(300):
+        plan._remember(("key", n), ({}, {}))
+    assert len(plan.arguments) == 256
+    assert ("key", 299) in plan.arguments and ("key", 0) not in plan.arguments
+    plan.arguments.clear()
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(json_values, json_values)
+@example(-0.0, 0.0)
+@example(1, True)
+@example([1], [1.0])
+def test_variables_share_a_key_only_when_they_are_the_same_json(a: Any, b: Any) -> None:
+    """``1``, ``1.0`` and ``true`` are equal in Python and different variables."""
+    assert (_frozen(a) == _frozen(b)) == (json.dumps(a) == json.dumps(b))
+    assert _frozen(a) is not None and hash(_frozen(a)) == hash(_frozen(json.loads(json.dumps(a))))
