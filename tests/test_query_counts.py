@@ -60,9 +60,11 @@ async def test_book_pages_with_fk_and_m2m_take_two_queries(client: ActionCommuni
     assert count == 2, statements
 
 
-async def test_retrieve_takes_one_query(client: ActionCommunicator, articles, statements) -> None:
+@pytest.mark.parametrize("compiled", [True, False])
+async def test_retrieve_takes_one_query(client: ActionCommunicator, articles, statements, settings: Any, compiled: bool) -> None:
+    settings.GQL_CHANNELS = {"COMPILED_READS": compiled}
     count, reply = await queries(client, statements, f"test_child_route/{articles[3].id}/", "retrieve")
-    assert reply["status"] == 200 and count == 1
+    assert reply["status"] == 200 and reply["data"]["id"] == articles[3].id and count == 1
 
 
 async def test_book_retrieve_adds_only_the_many_to_many_query(client: ActionCommunicator, many_books, statements) -> None:
