@@ -6,12 +6,16 @@ from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
-from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache, SchemaExtension, ValidationCache
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from gql_channels.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter, Schema
 
 from .types import Mutation, Query, Subscription
+
+
+#: Distinct document texts kept parsed and validated (least recently used ones are dropped).
+DOCUMENT_CACHE_SIZE = 256
 
 
 def build_schema(*, introspection: bool) -> Schema:
@@ -27,6 +31,10 @@ def build_schema(*, introspection: bool) -> Schema:
         partial(QueryDepthLimiter, max_depth=10),
         partial(MaxTokensLimiter, max_token_count=2000),
         partial(MaxAliasesLimiter, max_alias_count=30),
+        # A client repeats its documents: each text is parsed and validated once (bounded LRUs of
+        # Strawberry's own; validation is most of a small query's cost).
+        partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
+        partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
