@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint graphiql bench-cursor bench-events bench bench-legacy bench-slow bench-fanout bench-quick bench-profile
+.PHONY: demo test lint graphiql bench-cursor bench-events bench bench-legacy bench-slow bench-fanout bench-quick bench-profile bench-calls
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -80,3 +80,8 @@ bench-quick: $(VENV)/.bench-installed
 # cProfile of gql_channels' side of each scenario of legacy_vs_drf.py (in-process; add --socket for the server).
 bench-profile: $(VENV)/.bench-installed
 	$(PY) benchmarks/profile_gql.py
+
+# Python function calls per legacy message, gql_channels vs rest_framework_channels vs the consumer floor (a count:
+# the same on a busy machine).
+bench-calls: $(VENV)/.bench-installed
+	$(PY) benchmarks/call_counts.py

@@ -61,13 +61,18 @@ class ThreadProfiles:
         SyncToAsync.thread_handler = thread_handler  # type: ignore[method-assign]
         self.main.enable()
 
-    def stop(self, path: Path) -> None:
-        import pstats
-
+    def finish(self) -> None:
+        """Stop profiling (the profiles stay readable)."""
         from asgiref.sync import SyncToAsync
 
         self.main.disable()
         SyncToAsync.thread_handler = self.original  # type: ignore[method-assign]
+
+    def stop(self, path: Path) -> None:
+        """Stop profiling; write every thread's profile, merged, to ``path``."""
+        import pstats
+
+        self.finish()
         stats = pstats.Stats(self.main)
         for profile in self.threads.values():
             stats.add(profile)

@@ -1,0 +1,91 @@
+"""Python function calls per legacy message: gql_channels vs rest_framework_channels vs the consumer floor.
+
+A count, not a time: the same on a busy machine, so two commits (or two contenders) compare without
+interleaved rounds. The messages and seed of ``legacy_vs_drf.py``, in-process through a
+``WebsocketCommunicator``; cProfile counts the calls of the event loop's thread ("loop", the
+communicator's own plumbing included, the same for all three) and of asgiref's worker threads while
+they run a call ("database thread"). The profiled milliseconds beside them are cProfile's, inflated
+by it and by whatever else the machine runs: read them as shares, not speeds.
+
+    .venv/bin/python benchmarks/call_counts.py [list retrieve create] [--messages 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import pstats
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import legacy_vs_drf as bench
+from benchmarks.harness import run
+from benchmarks.profile_gql import ThreadProfiles
+
+KINDS = ("list", "retrieve", "create")
+
+
+def per_message(profile: Any, n: int) -> tuple[float, float]:
+    """(calls, profiled ms) per message of one thread's profile, or of several merged."""
+    stats = pstats.Stats(profile) if not isinstance(profile, list) else _merged(profile)
+    return stats.total_calls / n, stats.total_tt / n * 1e3
+
+
+def _merged(profiles: list[Any]) -> pstats.Stats:
+    stats = pstats.Stats(profiles[0])
+    for profile in profiles[1:]:
+        stats.add(profile)
+    return stats
+
+
+async def count(kinds: list[str], n: int, rows: int) -> None:
+    from channels.testing import WebsocketCommunicator
+
+    from benchmarks.drf_app import DrfConsumer
+    from benchmarks.floor_app import FloorConsumer
+    from example_project.consumers import LegacyConsumer
+
+    messages = bench.Messages(rows)
+    print(f"{'contender':26s} {'message':9s} {'loop calls':>10s} {'db thread calls':>15s} {'all':>6s}   profiled ms loop + thread")
+    for kind in kinds:
+        for who, consumer in (("gql", LegacyConsumer), ("drf", DrfConsumer), ("cfloor", FloorConsumer)):
+            client = WebsocketCommunicator(consumer.as_asgi(), "/ws/")
+            assert (await client.connect())[0], f"{consumer.__name__} refused the handshake"
+            batch = bench.communicator_batch(client, kind, messages)
+            await batch(max(1, n // 10))  # warm-up: plans built, connections open
+            profiles = ThreadProfiles()
+            profiles.start()
+            try:
+                await batch(n)
+            finally:
+                profiles.finish()
+            await client.disconnect()
+            loop_calls, loop_ms = per_message(profiles.main, n)
+            thread_calls, thread_ms = per_message(list(profiles.threads.values()), n)
+            print(
+                f"{bench.SHORT[who]:26s} {kind:9s} {loop_calls:10.0f} {thread_calls:15.0f} {loop_calls + thread_calls:6.0f}"
+                f"   {loop_ms:.2f} + {thread_ms:.2f}",
+                flush=True,
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("kinds", nargs="*", help=f"any of {', '.join(KINDS)} (default: all)")
+    parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--rows", type=int, default=10_000)
+    args = parser.parse_args()
+    kinds = args.kinds or list(KINDS)
+    if set(kinds) - set(KINDS):
+        parser.error(f"choose from {', '.join(KINDS)}")
+    with tempfile.TemporaryDirectory(prefix="call_counts-") as tmp:
+        bench.configure(Path(tmp) / "bench.sqlite3")
+        bench.seed(args.rows)
+        run(count(kinds, args.messages, args.rows))
+
+
+if __name__ == "__main__":
+    main()
