@@ -13,7 +13,6 @@ from gql_channels.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLim
 
 from .types import Mutation, Query, Subscription
 
-
 #: Distinct document texts kept parsed and validated (least recently used ones are dropped).
 DOCUMENT_CACHE_SIZE = 256
 

@@ -122,3 +122,36 @@ def test_without_savepoints_a_nested_failure_fails_the_whole_write() -> None:
         except ValueError:
             pass
     assert Article.objects.filter(title="kept").exists()
+
+
+def test_the_example_server_keeps_its_connection_between_messages(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """``CONN_MAX_AGE = 60`` in the example's settings: once a message is answered, the connection stays open
+    (opening one per message, SQLite registering Django's functions on each, was a quarter of a list's time)."""
+    import json
+    import os
+    from pathlib import Path
+
+    import psycopg
+    from websockets.sync.client import connect
+
+    from .conftest import demo_database_env, start_server, stop_server
+
+    env = demo_database_env(tmp_path_factory, "kept_connection")
+    process, address = start_server(env)
+    try:
+        with connect(f"ws://{address}/ws/") as socket:
+            for pk in (1, 2, 3):
+                socket.send(json.dumps({"action": "retrieve", "route": f"test_child_route/{pk}/"}))
+                assert json.loads(socket.recv(timeout=HUNG))["status"] == 200
+            if "DATABASE_URL" in env:
+                with psycopg.connect(env["DATABASE_URL"]) as admin:
+                    (open_ones,) = admin.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    ).fetchone()
+                assert open_ones >= 1
+            else:
+                database = Path(env["SQLITE_PATH"]).resolve()
+                opened = [Path(os.readlink(fd)) for fd in Path(f"/proc/{process.pid}/fd").iterdir() if fd.is_symlink()]
+                assert database in opened
+    finally:
+        stop_server(process)
