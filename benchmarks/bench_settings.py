@@ -8,7 +8,7 @@ variables hold (``DATABASE_URL``, ``REDIS_URL``: channels-redis with 30 s reads)
 
 - ``BENCH_DATABASE_THREADS``: ``GQL_CHANNELS["DATABASE_THREADS"]`` (unset: the library's default);
 - ``BENCH_SQL_COUNT_FILE``: count this process's SQL statements into that file (``benchmarks.sql_counter``);
-- ``BENCH_PROFILE_FILE``: profile the main thread between SIGUSR1 and SIGUSR2 into that file (``benchmarks.server_profile``).
+- ``BENCH_PROFILE_FILE``: profile the event loop and the database threads between SIGUSR1 and SIGUSR2 into that file (``benchmarks.server_profile``).
 """
 
 from __future__ import annotations

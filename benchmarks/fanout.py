@@ -337,7 +337,7 @@ def main() -> None:
         print(f"results: {args.json}")
         for name, profile in profiles.items():
             if profile.exists():
-                print(f"\nprofile of {name}'s first subscriber process (main thread: the event loop, after the warm-up), top 30 by cumulative time:")
+                print(f"\nprofile of {name}'s first subscriber process (its event loop and database threads, after the warm-up), top 30 by cumulative time:")
                 print(profile_top(profile, 30))
                 print(f"the same, top 20 by own time ({profile}):")
                 print(profile_top(profile, 20, "tottime"))

@@ -41,7 +41,7 @@ def free_port() -> int:
 class Server:
     """A uvicorn subprocess on a free loopback port, stopped by ``stop()``.
 
-    ``env`` is added to this process's environment; with ``profile`` (a path) the server's main thread
+    ``env`` is added to this process's environment; with ``profile`` (a path) the server's loop and database threads
     is profiled between ``profile_start()`` and ``profile_stop()``, which writes the file
     (``benchmarks.server_profile``; the settings must be ``benchmarks.bench_settings``).
     """

@@ -7,10 +7,10 @@ database work: Channels' shared thread or gql_channels' pool) while they run a c
 - ``in-process`` (default): ``rfc-list``, ``rfc-retrieve``, ``rfc-create``, ``dcrf-list``, ``dcrf-retrieve``,
   ``dcrf-create``, ``dcrf-event`` through a ``WebsocketCommunicator`` on the bare consumer, ``graphql``
   POSTs into the example's ASGI app;
-- ``--socket``: the example server on uvicorn, its main thread (the event loop, where uvicorn,
-  websockets and the consumer run; database work shows as the wait for its thread) profiled after a
-  warm-up (``benchmarks.server_profile``), while this process sends the rfc messages over 1 socket,
-  or 20 with ``--connections 20``.
+- ``--socket``: the example server on uvicorn, its event loop (where uvicorn, websockets and the
+  consumer run) and its database threads, merged, profiled after a warm-up
+  (``benchmarks.server_profile``), while this process sends the rfc messages over 1 socket, or 20
+  with ``--connections 20``.
 
     .venv/bin/python benchmarks/profile_gql.py [rfc-list ...] [--messages 2000] [--top 30] [--socket] [--connections 1]
 """
@@ -161,7 +161,7 @@ def main() -> None:
                 server.profile_stop()
             finally:
                 server.stop()
-            print(f"\n=== {name}, {args.connections} socket(s), the example server's main thread: top {args.top} by cumulative time ===")
+            print(f"\n=== {name}, {args.connections} socket(s), the example server's loop and database threads: top {args.top} by cumulative time ===")
             print(profile_top(path, args.top))
             print(f"=== {name}, server: top {args.top // 2} by own time ===")
             print(profile_top(path, args.top // 2, "tottime"))
