@@ -41,8 +41,8 @@ def free_port() -> int:
 class Server:
     """A uvicorn subprocess on a free loopback port, stopped by ``stop()``.
 
-    ``env`` is added to this process's environment; with ``profile`` (a path) the server's loop and database threads
-    is profiled between ``profile_start()`` and ``profile_stop()``, which writes the file
+    ``env`` is added to this process's environment; with ``profile`` (a path) the server's event loop and
+    database threads are profiled between ``profile_start()`` and ``profile_stop()``, which writes the file
     (``benchmarks.server_profile``; the settings must be ``benchmarks.bench_settings``).
     """
 
