@@ -81,6 +81,15 @@ def _pool(size: int) -> ThreadPoolExecutor:
 def database_sync_to_async(func: Callable[..., T], *, using: str = DEFAULT_DB_ALIAS) -> Callable[..., Awaitable[T]]:
     """``func`` as a coroutine function running in the database threads (see the module's docstring)."""
     threads = database_threads(using)
+    try:
+        return _in_threads(func, threads)
+    except TypeError:  # an unhashable callable (a bound method of a dataclass): wrapped for this call only
+        return _in_threads.__wrapped__(func, threads)
+
+
+@functools.lru_cache(maxsize=256)
+def _in_threads(func: Callable[..., T], threads: int) -> Callable[..., Awaitable[T]]:
+    """The wrapper of ``func`` for ``threads``, made once: asgiref inspects ``func`` on every wrapping."""
     if threads == 0:
         return DatabaseSyncToAsync(func)
 

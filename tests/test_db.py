@@ -155,3 +155,25 @@ def test_the_example_server_keeps_its_connection_between_messages(tmp_path_facto
                 assert database in opened
     finally:
         stop_server(process)
+
+
+async def test_a_function_is_wrapped_once_per_thread_setting(settings) -> None:
+    """asgiref inspects what it wraps: a module's function is wrapped once, not once per message."""
+
+    def answer() -> int:
+        return 42
+
+    assert database_sync_to_async(answer) is database_sync_to_async(answer)
+    settings.GQL_CHANNELS = {"DATABASE_THREADS": 2}
+    pooled = database_sync_to_async(answer)
+    assert pooled is database_sync_to_async(answer) and await pooled() == 42
+    settings.GQL_CHANNELS = {"DATABASE_THREADS": 3}
+    assert database_sync_to_async(answer) is not pooled
+
+    class Unhashable:
+        __hash__ = None  # type: ignore[assignment]  # as a dataclass with eq: BoundResource's methods
+
+        def method(self) -> int:
+            return 7
+
+    assert await database_sync_to_async(Unhashable().method)() == 7
