@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import legacy_vs_drf as bench
 from benchmarks.harness import run
-from benchmarks.profile_gql import ThreadProfiles
+from benchmarks.server_profile import ThreadProfiles
 
 KINDS = ("list", "retrieve", "create")
 

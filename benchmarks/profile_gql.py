@@ -18,10 +18,8 @@ database work: Channels' shared thread or gql_channels' pool) while they run a c
 from __future__ import annotations
 
 import argparse
-import cProfile
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -29,54 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks import legacy_vs_drf as bench
 from benchmarks.harness import Server, close_sockets, open_sockets, profile_top, run
+from benchmarks.server_profile import ThreadProfiles
 
 SCENARIOS = ("rfc-list", "rfc-retrieve", "rfc-create", "dcrf-list", "dcrf-retrieve", "dcrf-create", "dcrf-event", "graphql")
-
-
-class ThreadProfiles:
-    """The event loop's thread profiled as a whole; asgiref's worker threads (the database work) while they run a call."""
-
-    def __init__(self) -> None:
-        self.main = cProfile.Profile()
-        self.threads: dict[int, cProfile.Profile] = {}
-        self.lock = threading.Lock()
-        self.original: Any = None
-
-    def start(self) -> None:
-        from asgiref.sync import SyncToAsync
-
-        self.original = original = SyncToAsync.thread_handler
-        threads, lock = self.threads, self.lock
-
-        def thread_handler(this: Any, loop: Any, *args: Any, **kwargs: Any) -> Any:
-            ident = threading.get_ident()
-            with lock:
-                profile = threads.setdefault(ident, cProfile.Profile())
-            profile.enable()
-            try:
-                return original(this, loop, *args, **kwargs)
-            finally:
-                profile.disable()
-
-        SyncToAsync.thread_handler = thread_handler  # type: ignore[method-assign]
-        self.main.enable()
-
-    def finish(self) -> None:
-        """Stop profiling (the profiles stay readable)."""
-        from asgiref.sync import SyncToAsync
-
-        self.main.disable()
-        SyncToAsync.thread_handler = self.original  # type: ignore[method-assign]
-
-    def stop(self, path: Path) -> None:
-        """Stop profiling; write every thread's profile, merged, to ``path``."""
-        import pstats
-
-        self.finish()
-        stats = pstats.Stats(self.main)
-        for profile in self.threads.values():
-            stats.add(profile)
-        stats.dump_stats(str(path))
 
 
 async def in_process(name: str, n: int, messages: bench.Messages, book_pk: int) -> Any:
