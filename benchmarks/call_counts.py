@@ -1,13 +1,14 @@
-"""Python function calls per legacy message: gql_channels vs rest_framework_channels vs the consumer floor.
+"""Python function calls per legacy message: gql_channels vs rest_framework_channels vs the consumer floor (or DCRF).
 
 A count, not a time: the same on a busy machine, so two commits (or two contenders) compare without
 interleaved rounds. The messages and seed of ``legacy_vs_drf.py``, in-process through a
 ``WebsocketCommunicator``; cProfile counts the calls of the event loop's thread ("loop", the
-communicator's own plumbing included, the same for all three) and of asgiref's worker threads while
-they run a call ("database thread"). The profiled milliseconds beside them are cProfile's, inflated
+communicator's own plumbing included, the same for all) and of asgiref's worker threads while they
+run a call ("database thread"). ``--dcrf``: the DCRF dialect, the example's ``/ws/articles/`` consumer
+vs djangochannelsrestframework 1.3.0's. The profiled milliseconds beside them are cProfile's, inflated
 by it and by whatever else the machine runs: read them as shares, not speeds.
 
-    .venv/bin/python benchmarks/call_counts.py [list retrieve create] [--messages 500]
+    .venv/bin/python benchmarks/call_counts.py [list retrieve create] [--messages 500] [--dcrf]
 """
 
 from __future__ import annotations
@@ -41,20 +42,26 @@ def _merged(profiles: list[Any]) -> pstats.Stats:
     return stats
 
 
-async def count(kinds: list[str], n: int, rows: int) -> None:
+async def count(kinds: list[str], n: int, rows: int, dialect: str) -> None:
     from channels.testing import WebsocketCommunicator
 
+    from benchmarks.dcrf_app import DcrfArticleConsumer
     from benchmarks.drf_app import DrfConsumer
     from benchmarks.floor_app import FloorConsumer
-    from example_project.consumers import LegacyConsumer
+    from example_project.consumers import ArticleConsumer, LegacyConsumer
 
+    contenders: tuple[tuple[str, Any], ...] = (
+        (("gql", ArticleConsumer), ("dcrf", DcrfArticleConsumer))
+        if dialect == "dcrf"
+        else (("gql", LegacyConsumer), ("drf", DrfConsumer), ("cfloor", FloorConsumer))
+    )
     messages = bench.Messages(rows)
-    print(f"{'contender':26s} {'message':9s} {'loop calls':>10s} {'db thread calls':>15s} {'all':>6s}   profiled ms loop + thread")
+    print(f"{'contender':28s} {'message':9s} {'loop calls':>10s} {'db thread calls':>15s} {'all':>6s}   profiled ms loop + thread")
     for kind in kinds:
-        for who, consumer in (("gql", LegacyConsumer), ("drf", DrfConsumer), ("cfloor", FloorConsumer)):
+        for who, consumer in contenders:
             client = WebsocketCommunicator(consumer.as_asgi(), "/ws/")
             assert (await client.connect())[0], f"{consumer.__name__} refused the handshake"
-            batch = bench.communicator_batch(client, kind, messages)
+            batch = bench.communicator_batch(client, kind, messages, dialect)
             await batch(max(1, n // 10))  # warm-up: plans built, connections open
             profiles = ThreadProfiles()
             profiles.start()
@@ -66,7 +73,7 @@ async def count(kinds: list[str], n: int, rows: int) -> None:
             loop_calls, loop_ms = per_message(profiles.main, n)
             thread_calls, thread_ms = per_message(list(profiles.threads.values()), n)
             print(
-                f"{bench.SHORT[who]:26s} {kind:9s} {loop_calls:10.0f} {thread_calls:15.0f} {loop_calls + thread_calls:6.0f}"
+                f"{bench.SHORT[who]:28s} {kind:9s} {loop_calls:10.0f} {thread_calls:15.0f} {loop_calls + thread_calls:6.0f}"
                 f"   {loop_ms:.2f} + {thread_ms:.2f}",
                 flush=True,
             )
@@ -77,6 +84,7 @@ def main() -> None:
     parser.add_argument("kinds", nargs="*", help=f"any of {', '.join(KINDS)} (default: all)")
     parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--dcrf", action="store_true", help="the DCRF dialect: the example's /ws/articles/ vs DCRF 1.3.0")
     args = parser.parse_args()
     kinds = args.kinds or list(KINDS)
     if set(kinds) - set(KINDS):
@@ -84,7 +92,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="call_counts-") as tmp:
         bench.configure(Path(tmp) / "bench.sqlite3")
         bench.seed(args.rows)
-        run(count(kinds, args.messages, args.rows))
+        run(count(kinds, args.messages, args.rows, "dcrf" if args.dcrf else "rfc"))
 
 
 if __name__ == "__main__":
