@@ -204,7 +204,9 @@ class CompiledRead:
             }
         if self.kind == "list":
             return [item for item, _ in self._rows(queryset(None, info, **kwargs))]
-        found = self._rows(queryset(None, info, **kwargs)[:_GET_ROWS])
+        built = queryset(None, info, **kwargs)
+        limited = built.query.high_mark is not None and built.query.high_mark - built.query.low_mark <= _GET_ROWS
+        found = self._rows(built if limited else built[:_GET_ROWS])  # strawberry-django's get() limit, or ours
         if not found:
             # The model's own DoesNotExist, as QuerySet.get() raises it (django-stubs know it on concrete models only).
             raise cast(Any, self.model).DoesNotExist(f"{self.model._meta.object_name} matching query does not exist.")

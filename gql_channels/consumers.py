@@ -15,6 +15,7 @@ from strawberry.channels.handlers.base import ChannelsWSConsumer
 
 from . import usage
 from .binding import CompiledRoutes
+from .context import LegacyContext
 from .dialects import Dialect, get_dialect
 from .exceptions import (
     APIException,
@@ -26,7 +27,6 @@ from .exceptions import (
     Throttled,
     from_graphql_errors,
 )
-from .execution import LegacyContext
 from .fanout import outlast
 from .handlers import LIST_CANCEL, SUBSCRIPTION_ACTIONS, BoundResource
 from .permissions import AllowAny, PermissionClass, check_connect, check_permissions

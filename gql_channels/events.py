@@ -25,7 +25,8 @@ from graphql import GraphQLObjectType
 from strawberry.types.graphql import OperationType
 
 from .compiled import compile_read
-from .execution import LegacyContext, execute_compiled, execute_sync
+from .context import LegacyContext
+from .execution import execute_compiled, execute_sync
 from .groups import group_safe
 from .operations import plan_retrieve
 from .settings import gql_channels_settings

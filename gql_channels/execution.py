@@ -30,6 +30,8 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.permissions import DjangoPermissionExtension
 
 from .compiled import Unordered
+from .context import LegacyContext
+from .hooks import legacy_extensions
 from .settings import gql_channels_settings
 
 if TYPE_CHECKING:
@@ -42,10 +44,6 @@ if TYPE_CHECKING:
 
 class NeedsEventLoop(RuntimeError):
     """The operation reached an async resolver: it cannot run synchronously in a thread."""
-
-
-class LegacyContext(dict):
-    """The context of legacy executions: Strawberry's Channels context, recognisably ours."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +137,12 @@ def _plain_executor(base: Any) -> type:
 
 def _begin(
     schema: Schema, source: str, document: DocumentNode, variables: Mapping[str, Any], context: Any,
-    operation_type: OperationType, *, sync: bool,
+    operation_type: OperationType, *, sync: bool, compiled: bool = False,
 ) -> tuple[ExecutionContext, SchemaExtensionsRunner, list[SchemaExtension]]:
-    """The operation's execution context and the schema extensions' runner, as ``Schema.execute`` makes them."""
+    """The operation's execution context and the schema extensions' runner, as ``Schema.execute`` makes them.
+
+    A legacy execution's runner leaves out the extensions with nothing to do for it (``hooks.py``).
+    """
     execution_context = ExecutionContext(
         query=source,
         schema=schema,
@@ -154,7 +155,11 @@ def _begin(
     traced = _trace.get()
     if traced is not None:
         traced.append(TracedOperation(source, dict(variables)))
-    extensions = schema.get_extensions(sync=sync)
+    extensions = (
+        legacy_extensions(schema, sync=sync, compiled=compiled)
+        if isinstance(context, LegacyContext)
+        else schema.get_extensions(sync=sync)
+    )
     for extension in extensions:
         extension.execution_context = execution_context
     return execution_context, schema.create_extensions_runner(execution_context, extensions), extensions
@@ -231,7 +236,8 @@ def execute_compiled(
     operation = plan.operation
     mode = gql_channels_settings()["COMPILED_READS"]
     execution_context, runner, _ = _begin(
-        schema, operation.source, operation.document, variables, context, operation.operation_type, sync=True
+        schema, operation.source, operation.document, variables, context, operation.operation_type, sync=True,
+        compiled=True,
     )
     try:
         with runner.operation(), runner.executing():

@@ -41,7 +41,7 @@ from strawberry.schema.exceptions import (
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
-from .execution import LegacyContext
+from .context import LegacyContext
 
 _Node: TypeAlias = OperationDefinitionNode | FragmentDefinitionNode | SelectionNode
 

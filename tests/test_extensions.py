@@ -50,7 +50,7 @@ from strawberry.schema.schema import validate_document
 from websockets.typing import Subprotocol
 
 from example_project.demo.models import Author
-from gql_channels.execution import LegacyContext
+from gql_channels.context import LegacyContext
 from gql_channels.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter, Schema
 from gql_channels.testing import ActionCommunicator
 from schema import schema
