@@ -151,8 +151,10 @@ class ItemShape:
 
     def reshaper(self) -> Callable[[dict[str, Any]], dict[str, Any]]:
         """Reshape objects in place for this page: the settings renderers read are read here, once."""
-        context = Context.current()
-        steps = (*self.converters, *((key, make(context)) for key, make in self.renderers))
+        steps: tuple[tuple[str, Converter], ...] = self.converters
+        if self.renderers:  # no settings to read for a page without DRF-rendered fields
+            context = Context.current()
+            steps = (*steps, *((key, make(context)) for key, make in self.renderers))
 
         def reshape(item: dict[str, Any]) -> dict[str, Any]:
             for key, convert in steps:
