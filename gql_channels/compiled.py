@@ -29,6 +29,7 @@ from django.db import models
 from graphql import (
     ExecutionResult,
     FieldNode,
+    GraphQLBoolean,
     GraphQLEnumType,
     GraphQLError,
     GraphQLInputObjectType,
@@ -36,6 +37,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLResolveInfo,
     GraphQLScalarType,
+    GraphQLString,
     OperationDefinitionNode,
     get_named_type,
     specified_scalar_types,
@@ -72,6 +74,10 @@ _REMEMBERED = 256
 _PURE_SCALARS = frozenset(specified_scalar_types) | {"Date", "DateTime", "Time", "Decimal", "UUID"}
 
 
+#: Django fields whose non-null column values always read as the Python type the scalar serializes as itself.
+_AS_READ = ((models.CharField, GraphQLString), (models.TextField, GraphQLString), (models.BooleanField, GraphQLBoolean))
+
+
 class Unordered(Exception):
     """A list without an order: only executing it tells the order its client gets."""
 
@@ -82,7 +88,8 @@ class _Column:
 
     key: str
     attname: str
-    serialize: Callable[[Any], Any]
+    #: ``None`` where GraphQL's serializer returns every value the column reads unchanged (``_column_serializer``).
+    serialize: Callable[[Any], Any] | None
     #: ``{pk: <key>}`` for a to-one relation's key, as the generated selection asks it.
     relation: bool
     nullable: bool
@@ -237,7 +244,9 @@ class CompiledRead:
                         raise TypeError(f"Cannot return null for non-nullable field {column.key}.")
                     item[column.key] = None
                 else:
-                    item[column.key] = {PK: column.serialize(value)} if column.relation else column.serialize(value)
+                    if column.serialize is not None:
+                        value = column.serialize(value)
+                    item[column.key] = {PK: value} if column.relation else value
             for many in self.to_many:
                 item[many.key] = keyed[many.key][row[0]]
             items.append((item, row[width + 1:]))
@@ -295,7 +304,8 @@ def compile_read(schema: Schema, operation: Operation) -> CompiledRead | None:
         if not model_field.is_relation:
             if info.field.resolve not in shape.plain_readers or not isinstance(named, GraphQLScalarType):
                 return None  # computed, choices, extensions...: only GraphQL knows
-            columns.append(_Column(key, model_field.attname, named.serialize, relation=False, nullable=nullable))
+            serialize = _column_serializer(named, model_field)
+            columns.append(_Column(key, model_field.attname, serialize, relation=False, nullable=nullable))
             continue
         related = model_field.related_model
         if _django_field(info.field.extensions.get("strawberry-definition")) is None or info.field.args:
@@ -360,6 +370,14 @@ def _frozen(value: Any) -> Any:
     if value is None or isinstance(value, (str, int)):
         return (type(value), value)
     return None
+
+
+def _column_serializer(named: GraphQLScalarType, model_field: Any) -> Callable[[Any], Any] | None:
+    """GraphQL's serializer of a column, or ``None`` where it would return each value read unchanged: text
+    and boolean columns of Django's own fields (no ``from_db_value``) always read as ``str`` and ``bool``."""
+    if any(type(model_field) is field and named is scalar for field, scalar in _AS_READ):
+        return None
+    return named.serialize
 
 
 def _related_key_serializer(schema: Schema, related: Any, model: type[models.Model]) -> Callable[[Any], Any] | None:

@@ -13,7 +13,9 @@ import strawberry
 import strawberry_django
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import Group, User
+from django.db import models
 from django.urls import path
+from graphql import GraphQLInt, GraphQLScalarType, GraphQLString
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from strawberry_django.optimizer import DjangoOptimizerExtension
@@ -22,7 +24,7 @@ from strawberry_django.pagination import OffsetPaginated
 from example_project.consumers import BookConsumer, LegacyConsumer
 from example_project.demo.models import Article, Author, Book, Tag
 from gql_channels import ActionConsumer, Resource
-from gql_channels.compiled import _frozen, compile_read
+from gql_channels.compiled import _column_serializer, _frozen, compile_read
 from gql_channels.pagination import PageNumberPagination
 from gql_channels.testing import ActionCommunicator
 
@@ -140,6 +142,19 @@ def test_what_does_not_compile() -> None:
     assert compile_read(user_schema, binding.operations["list"]) is None  # a related type's get_queryset
     binding = Resource(list="grouped").bind(user_schema)
     assert compile_read(user_schema, binding.operations["list"]) is None  # related rows without an order
+
+
+def test_text_and_boolean_columns_are_read_as_graphql_writes_them() -> None:
+    plan = compile_read(user_schema, Resource(list="users", pagination_class=UserPages).bind(user_schema).operations["list"])
+    assert plan is not None
+    serializers = {column.key: column.serialize for column in plan.columns}
+    assert serializers["username"] is serializers["first_name"] is serializers["is_staff"] is None
+    assert serializers["last_login"] is not None and serializers["date_joined"] is not None
+    # Only Django's own fields, and only GraphQL's own scalars: a subclass may convert what it reads.
+    assert _column_serializer(GraphQLString, models.EmailField()) is GraphQLString.serialize
+    assert _column_serializer(GraphQLInt, models.IntegerField()) is GraphQLInt.serialize  # it checks the range
+    shout = GraphQLScalarType("Shout", serialize=str.upper)
+    assert _column_serializer(shout, models.CharField()) is shout.serialize
 
 
 # --- the differential ----------------------------------------------------------------------------------
