@@ -28,14 +28,11 @@ from django.core.exceptions import MultipleObjectsReturned
 from django.db import models
 from graphql import (
     ExecutionResult,
-    FieldNode,
     GraphQLBoolean,
     GraphQLEnumType,
-    GraphQLError,
     GraphQLInputObjectType,
     GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLResolveInfo,
     GraphQLScalarType,
     GraphQLString,
     OperationDefinitionNode,
@@ -43,11 +40,7 @@ from graphql import (
     specified_scalar_types,
     type_from_ast,
 )
-from graphql.execution import Executor
-from graphql.execution.values import get_argument_values, get_variable_values
-from graphql.pyutils import Path
 from strawberry.types import Info
-from strawberry.types.arguments import convert_arguments
 from strawberry.types.graphql import OperationType
 from strawberry_django.fields.field import (
     StrawberryDjangoField,
@@ -57,6 +50,7 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.utils.typing import get_django_definition
 
 from .paginated import TOTAL_COUNT
+from .root_field import RootField, failed, root_field
 from .shapes import PK, RESULT, root_fields, type_fields
 
 if TYPE_CHECKING:
@@ -107,16 +101,6 @@ class _ToMany:
 
 
 @dataclass(frozen=True, slots=True)
-class _Root:
-    """The generated document's root field: what every execution of it starts from."""
-
-    definition: OperationDefinitionNode
-    node: FieldNode
-    #: graphql-core's resolve info of the root field, but for the variables and the context.
-    info: GraphQLResolveInfo
-
-
-@dataclass(frozen=True, slots=True)
 class CompiledRead:
     """How one generated list/retrieve document's data is read from the rows."""
 
@@ -130,18 +114,17 @@ class CompiledRead:
     #: The converted arguments of recent variables are shared (``shared_arguments``): by the variables.
     shared_arguments: bool = False
     arguments: dict[Any, tuple[Any, dict[str, Any]]] = dataclasses.field(default_factory=dict, compare=False, repr=False)
-    _root: list[_Root] = dataclasses.field(default_factory=list, compare=False, repr=False)
+    _root: list[RootField] = dataclasses.field(default_factory=list, compare=False, repr=False)
 
     def execute(self, schema: Schema, variables: dict[str, Any], context: Any) -> ExecutionResult:
         """The execution's result, from the rows (run inside the operation's extension hooks)."""
-        root = self.root(schema, variables)
+        root = root_field(self._root, schema, self.operation, variables)
         if isinstance(root, list):  # the variables do not fit the document: GraphQL's own errors
             return ExecutionResult(data=None, errors=root)
         key = _frozen(variables) if self.shared_arguments else None
         remembered = self.arguments.get(key) if key is not None else None
         if remembered is None:
-            # What graphql-core's Executor.build does with them: coerced, or the variables' own errors.
-            coerced = get_variable_values(schema._schema, root.definition.variable_definitions or (), variables, max_errors=50)
+            coerced = root.coerce(schema, variables)
             if isinstance(coerced, list):
                 return ExecutionResult(data=None, errors=coerced)
         else:
@@ -149,11 +132,7 @@ class CompiledRead:
         info = Info(_raw_info=root.info._replace(variable_values=coerced, context=context), _field=self.field)
         try:
             if remembered is None:
-                arguments = get_argument_values(root.info.parent_type.fields[root.info.field_name], root.node, coerced)
-                kwargs = convert_arguments(
-                    arguments, self.field.arguments, scalar_registry=schema.schema_converter.scalar_registry,
-                    config=schema.config, info=info,
-                )
+                kwargs = root.convert(schema, self.field.arguments, coerced, info)
                 if key is not None:
                     self._remember(key, (coerced, kwargs))
             with DjangoOptimizerExtension.disabled():
@@ -161,24 +140,8 @@ class CompiledRead:
         except Unordered:
             raise
         except Exception as error:  # noqa: BLE001 - reported as the execution would: an error with its cause
-            located = GraphQLError(str(error), [root.node], original_error=error, path=[RESULT])
-            return ExecutionResult(data=None, errors=[located])
+            return failed(root, error)
         return ExecutionResult(data={RESULT: data}, errors=None)
-
-    def root(self, schema: Schema, variables: dict[str, Any]) -> _Root | list[GraphQLError]:
-        """The document's root field and its resolve info, made once (racing threads make equal ones)."""
-        if not self._root:
-            definition = next(d for d in self.operation.document.definitions if isinstance(d, OperationDefinitionNode))
-            node = next(s for s in definition.selection_set.selections if isinstance(s, FieldNode))
-            executor = Executor.build(schema._schema, self.operation.document, raw_variable_values=variables)
-            if isinstance(executor, list):
-                return executor
-            query_type = schema._schema.query_type
-            assert query_type is not None, "a compiled read is a generated query"
-            field_def = query_type.fields[self.operation.field_name]
-            info = executor.build_resolve_info(field_def, [node], query_type, Path(None, RESULT, query_type.name))
-            self._root.append(_Root(definition, node, info))
-        return self._root[0]
 
     def _remember(self, key: Any, value: tuple[Any, dict[str, Any]]) -> None:
         if len(self.arguments) >= _REMEMBERED:

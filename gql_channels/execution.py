@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from strawberry.extensions.runner import SchemaExtensionsRunner
 
     from .compiled import CompiledRead
+    from .compiled_writes import CompiledWrite
+    from .operations import Operation
 
 
 class NeedsEventLoop(RuntimeError):
@@ -258,6 +260,53 @@ def execute_compiled(
                 f"The compiled read of {operation.source!r} differs from its execution with {dict(variables)!r}: "
                 f"{result.data!r} {result.errors!r} != {executed.data!r} {executed.errors!r}"
             )
+    return result
+
+
+def execute_compiled_write(
+    schema: Schema, plan: CompiledWrite, variables: Mapping[str, Any], context: Any
+) -> ExecutionResult:
+    """Run a compiled write in the calling thread (inside the caller's transaction) and its extension hooks.
+
+    ``GQL_CHANNELS["COMPILED_READS"] = "compare"`` completes the object the mutation returned through
+    graphql-core too (``complete``), and refuses a difference between the two results.
+    """
+    operation = plan.operation
+    execution_context, runner, _ = _begin(
+        schema, operation.source, operation.document, variables, context, operation.operation_type, sync=True,
+        compiled=True,
+    )
+    with runner.operation(), runner.executing():
+        result, returned = plan.execute(schema, execution_context.variables or {}, context)
+        execution_context.result = result
+    if returned is not None and gql_channels_settings()["COMPILED_READS"] == "compare":
+        completed = complete(schema, operation, variables, context, returned)
+        if result.data != completed.data or bool(result.errors) != bool(completed.errors):
+            raise AssertionError(
+                f"The compiled write of {operation.source!r} differs from its execution with {dict(variables)!r}: "
+                f"{result.data!r} {result.errors!r} != {completed.data!r} {completed.errors!r}"
+            )
+    return result
+
+
+def complete(
+    schema: Schema, operation: Operation, variables: Mapping[str, Any], context: Any, returned: Any
+) -> ExecutionResult:
+    """The execution of a mutation's document whose root field answers ``returned``: how GraphQL completes it."""
+    execution_context, runner, arguments = _start(
+        schema, operation.source, operation.document, variables, context, operation.operation_type, sync=True,
+        plain=operation.plain_readers,
+    )
+
+    def answer(next_: Callable[..., Any], source: Any, info: Any, **kwargs: Any) -> Any:
+        return returned if info.path.prev is None else next_(source, info, **kwargs)
+
+    arguments["middleware"] = MiddlewareManager(*arguments["middleware"].middlewares, answer)
+    arguments["is_async_iterable"] = _never
+    with runner.operation(), runner.executing(), DjangoOptimizerExtension.disabled():
+        result = graphql_execute(schema._schema, operation.document, **arguments)
+        assert not isawaitable(result), "the root field answers an object, its selection plain columns"
+        execution_context.result = result
     return result
 
 

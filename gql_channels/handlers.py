@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
     from .compiled import CompiledRead
     from .compiled_events import CompiledEvent
+    from .compiled_writes import CompiledWrite
     from .dialects import Dialect
     from .protocol import LegacyRequest
     from .resources import Resource
@@ -85,6 +86,8 @@ class BoundResource(WriteMixin):
     compiled: dict[str, CompiledRead] = field(default_factory=dict)
     #: The compiled renderings of generated subscriptions' events, by document.
     compiled_events: dict[str, CompiledEvent] = field(default_factory=dict)
+    #: The compiled writes of generated creates, updates and destroys that can be compiled, by document.
+    compiled_writes: dict[str, CompiledWrite] = field(default_factory=dict)
 
     @property
     def model(self) -> type[models.Model] | None:

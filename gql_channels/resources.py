@@ -28,6 +28,7 @@ from strawberry.types.graphql import OperationType
 
 from .compiled import compile_read
 from .compiled_events import compile_event
+from .compiled_writes import compile_write
 from .discovery import ListField, discover, key_field, list_field, lookup_argument, mutation_item
 from .filtering import FilterShape
 from .groups import group_safe
@@ -209,8 +210,12 @@ class Resource:
         compiled = {
             op.source: plan for op in operations.values() if (plan := compile_read(schema, op)) is not None
         }
+        writes = {op.source: write for op in operations.values() if (write := compile_write(schema, op)) is not None}
         events = {op.source: event for op in subscriptions.values() if (event := compile_event(schema, op)) is not None}
-        return BoundResource(self, schema, operations, pagination, subscriptions, compiled=compiled, compiled_events=events)
+        return BoundResource(
+            self, schema, operations, pagination, subscriptions, compiled=compiled, compiled_events=events,
+            compiled_writes=writes,
+        )
 
     def _plan_subscriptions(self, schema: Schema, model: type[models.Model] | None) -> dict[bool, Operation]:
         """``subscribe`` on a detail route (one object by pk) and on a collection route (filtered)."""

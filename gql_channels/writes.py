@@ -15,15 +15,17 @@ from django.db import DEFAULT_DB_ALIAS, router, transaction
 
 from .db import database_sync_to_async, without_savepoints
 from .exceptions import NotFound, ValidationError
-from .execution import execute_sync
+from .execution import execute_compiled_write, execute_sync
 from .inputs import InvalidInput
 from .model_validation import drf_validation
+from .settings import gql_channels_settings
 
 if TYPE_CHECKING:
     from django.db import models
     from graphql import ExecutionResult
     from strawberry import Schema
 
+    from .compiled_writes import CompiledWrite
     from .operations import Operation
 
 __all__ = ["WriteMixin"]
@@ -36,6 +38,8 @@ class WriteMixin:
     """Runs a resource's mutations for legacy clients (mixed into ``BoundResource``)."""
 
     schema: Schema
+    #: The compiled writes of generated mutations that can be compiled, by document (``compiled_writes``).
+    compiled_writes: dict[str, CompiledWrite]
 
     if TYPE_CHECKING:
 
@@ -104,11 +108,15 @@ class WriteMixin:
             without_savepoints(using) if generated else nullcontext(),
             drf_validation(*self._sent(operation, variables)),
         ):
-            result = execute_sync(
-                self.schema, operation.source, operation.document, variables, context,
-                operation_type=operation.operation_type, plain=operation.plain_readers,
-                optimize=operation.needs_optimizer,
-            )
+            plan = self.compiled_writes.get(operation.source) if gql_channels_settings()["COMPILED_READS"] else None
+            if plan is not None:
+                result = execute_compiled_write(self.schema, plan, variables, context)
+            else:
+                result = execute_sync(
+                    self.schema, operation.source, operation.document, variables, context,
+                    operation_type=operation.operation_type, plain=operation.plain_readers,
+                    optimize=operation.needs_optimizer,
+                )
             data = self._result(operation, result)
         return operation.shape.reshape(data) if operation.shape and operation.action != "destroy" else data
 

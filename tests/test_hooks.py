@@ -26,6 +26,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.extensions.directives import DirectivesExtensionSync
+from strawberry_django.mutations import mutations
 from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.pagination import OffsetPaginated
 
@@ -81,14 +82,26 @@ class ArticleType:
     title: strawberry.auto
 
 
+@strawberry_django.input(Article)
+class ArticleInput:
+    title: strawberry.auto
+    content: strawberry.auto
+
+
 @strawberry.type
 class Query:
     articles: OffsetPaginated[ArticleType] = strawberry_django.offset_paginated()
     article: ArticleType = strawberry_django.field()
 
 
+@strawberry.type
+class Mutation:
+    create_article: ArticleType = mutations.create(ArticleInput)
+
+
 hooked_schema = strawberry.Schema(
     query=Query,
+    mutation=Mutation,
     extensions=[
         MaskErrors,
         DjangoOptimizerExtension,
@@ -109,7 +122,7 @@ class Pages(PageNumberPagination):
 class HookedConsumer(ActionConsumer):
     schema = hooked_schema
     routepatterns = [
-        path("articles/", Resource(list="articles", pagination_class=Pages)),
+        path("articles/", Resource(list="articles", create="createArticle", pagination_class=Pages)),
         path("articles/<str:pk>/", Resource(retrieve="article")),
     ]
 
@@ -176,8 +189,12 @@ async def test_each_message_runs_the_hooks_that_can_see_it(compiled: bool, setti
         assert retrieved["status"] == 200 and retrieved["data"]["title"] == "t", retrieved
         missing = await client.request("retrieve", "articles/0/", timeout=HUNG)
         assert missing["status"] == 404, missing
+        created = await client.request("create", "articles/", {"title": "n", "content": "c"}, timeout=HUNG)
+        assert created["status"] == 201, created
     once = ["operation LegacyContext", "override", "execute", "unknown"]
-    assert sorted(seen) == sorted(once * 3)
+    assert sorted(seen) == sorted(once * 4)
+    binding = HookedConsumer.compiled_routes.binding(HookedConsumer.routepatterns[0].callback)
+    assert binding.compiled and binding.compiled_writes  # with COMPILED_READS on, plans answered every message
     assert CountedTokens.made == 0
     # A GraphQL client's operation makes every extension (the count can move).
     assert not (await sync_to_async(hooked_schema.execute_sync)("{ articles { totalCount } }")).errors

@@ -1,0 +1,169 @@
+"""Compiled legacy writes: a generated create, update or destroy run by its mutation's resolver alone.
+
+A legacy write's mutation is strawberry-django's (``mutations.create``/``update``/``delete``), and
+executing its document as GraphQL wraps one call that matters (the mutation's resolver: input
+parsing, ``full_clean``, the save) in graphql-core's field execution and completion and
+Strawberry's resolver wrappers. When the mutation field is strawberry-django's own, carries no
+field extension (no permission), answers its type (not ``handle_django_errors``' union with
+``OperationInfo``), no schema extension hooks ``resolve`` beyond the optimizer, and every selected
+field is a plain attribute read (``shapes.plain_reader``, so the execution would not run the
+optimizer either), a ``CompiledWrite`` gives the resolver what the execution would have given it
+(graphql-core's coerced variables, Strawberry's converted arguments, a resolve info) and reads the
+object it returns with the same plain readers and serializers as the execution's
+``PlainAttributeExecutor``. The schema's extensions still see the operation and its execution.
+
+``GQL_CHANNELS["COMPILED_READS"]`` governs compiled writes as it does reads; with ``"compare"`` the
+returned object is also completed by graphql-core (``execution.complete``) and a difference refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    OperationDefinitionNode,
+    get_named_type,
+)
+from strawberry.types import Info
+from strawberry_django.mutations.fields import (
+    DjangoCreateMutation,
+    DjangoDeleteMutation,
+    DjangoMutationBase,
+    DjangoMutationCUD,
+    DjangoUpdateMutation,
+)
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from .compiled import plain_schema
+from .root_field import RootField, failed, root_field
+from .shapes import RESULT, root_fields, type_fields
+
+if TYPE_CHECKING:
+    from strawberry import Schema
+
+    from .operations import Operation
+
+__all__ = ["CompiledWrite", "compile_write"]
+
+#: The generated writes, by action, and the strawberry-django mutation each runs.
+_MUTATIONS: dict[str, type[DjangoMutationCUD]] = {
+    "create": DjangoCreateMutation,
+    "update": DjangoUpdateMutation,
+    "partial_update": DjangoUpdateMutation,
+    "destroy": DjangoDeleteMutation,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """One selected field of the returned object: its response key, its plain read, GraphQL's serializer."""
+
+    key: str
+    read: Callable[[Any, Any], Any]
+    serialize: Callable[[Any], Any]
+    nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledWrite:
+    """How one generated write document runs: its mutation's resolver, then plain reads of what it returns."""
+
+    operation: Operation
+    field: DjangoMutationCUD
+    reads: tuple[_Read, ...]
+    #: The field's arguments, resolved once: strawberry-django builds (and Strawberry resolves) them per access.
+    arguments: tuple[Any, ...]
+    #: A destroy selects only ``__typename`` (DRF answered it with no data): the returned type's name.
+    typename: str | None = None
+    _root: list[RootField] = dataclasses.field(default_factory=list, compare=False, repr=False)
+
+    def execute(self, schema: Schema, variables: dict[str, Any], context: Any) -> tuple[ExecutionResult, Any]:
+        """The execution's result and the object the resolver returned (run inside the extension hooks)."""
+        root = root_field(self._root, schema, self.operation, variables)
+        if isinstance(root, list):  # the variables do not fit the document: GraphQL's own errors
+            return ExecutionResult(data=None, errors=root), None
+        coerced = root.coerce(schema, variables)
+        if isinstance(coerced, list):
+            return ExecutionResult(data=None, errors=coerced), None
+        info = Info(_raw_info=root.info._replace(variable_values=coerced, context=context), _field=self.field)
+        returned = None
+        try:
+            kwargs = root.convert(schema, list(self.arguments), coerced, info)
+            # As the execution runs a write selecting plain columns (``Operation.needs_optimizer``).
+            with DjangoOptimizerExtension.disabled():
+                returned = self.field.get_result(None, info, [], kwargs)
+            data = self._item(returned)
+        except Exception as error:  # noqa: BLE001 - reported as the execution would: an error with its cause
+            return failed(root, error), returned
+        return ExecutionResult(data={RESULT: data}, errors=None), returned
+
+    def _item(self, returned: Any) -> dict[str, Any]:
+        if returned is None:
+            raise TypeError(f"Cannot return null for non-nullable field {self.operation.field_name}.")
+        if self.typename is not None:
+            return {"__typename": self.typename}
+        item: dict[str, Any] = {}
+        for read in self.reads:
+            value = read.read(returned, None)
+            if value is None:
+                if not read.nullable:
+                    raise TypeError(f"Cannot return null for non-nullable field {read.key}.")
+                item[read.key] = None
+            else:
+                item[read.key] = read.serialize(value)
+        return item
+
+
+def compile_write(schema: Schema, operation: Operation) -> CompiledWrite | None:
+    """The compiled write of a generated create/update/destroy, or ``None`` when it must execute as GraphQL."""
+    mutation = _MUTATIONS.get(operation.action or "")
+    shape = operation.shape
+    if mutation is None or shape is None or operation.operation_info or operation.needs_optimizer:
+        return None
+    if not plain_schema(schema):
+        return None
+    field_def = root_fields(schema, operation.operation_type)[operation.field_name]
+    field = field_def.extensions.get("strawberry-definition")
+    if (
+        not isinstance(field, mutation)
+        or field.extensions
+        or field.is_list
+        or field.handle_errors
+        or field.django_model is not shape.model
+        # strawberry-django's own resolver (synchronous, in this thread's transaction); its create()/update() may be a subclass's.
+        or type(field).resolver is not mutation.resolver
+        or type(field).get_result is not DjangoMutationBase.get_result
+        or not isinstance(field_def.type, GraphQLNonNull)
+    ):
+        return None
+    arguments = tuple(field.arguments)
+    if _selected(operation) == ["__typename"]:
+        return CompiledWrite(operation, field, (), arguments, typename=shape.type_name)
+    item = schema._schema.get_type(shape.type_name)
+    assert isinstance(item, GraphQLObjectType)
+    infos = type_fields(schema, item)
+    reads = []
+    for key in shape.keys:
+        info = infos[key]
+        read = shape.plain_readers[info.field.resolve]  # every key has one: needs_optimizer is False
+        named = get_named_type(info.field.type)
+        assert isinstance(named, GraphQLScalarType), "a plain reader reads a scalar"
+        serialize = named.serialize
+        reads.append(_Read(key, read, serialize, nullable=not isinstance(info.field.type, GraphQLNonNull)))
+    return CompiledWrite(operation, field, tuple(reads), arguments)
+
+
+def _selected(operation: Operation) -> list[str]:
+    """The names the document selects on its root field."""
+    definition = next(d for d in operation.document.definitions if isinstance(d, OperationDefinitionNode))
+    root = next(s for s in definition.selection_set.selections if isinstance(s, FieldNode))
+    selections = root.selection_set.selections if root.selection_set else ()
+    return [s.name.value for s in selections if isinstance(s, FieldNode)]

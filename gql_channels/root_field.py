@@ -1,0 +1,76 @@
+"""A generated document's root field, resolved once: where a compiled plan starts instead of an execution.
+
+A compiled read or write runs the root field's own work (its queryset construction, its mutation's
+resolver) without graphql-core's execution around it. What that execution would have handed the
+field, this gives: the variables coerced by graphql-core, the arguments converted by Strawberry, a
+resolve info as graphql-core builds it (made once per document, with each message's variables and
+context put in), and an error located as graphql-core locates it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from graphql import ExecutionResult, FieldNode, GraphQLError, GraphQLField, GraphQLResolveInfo, OperationDefinitionNode
+from graphql.execution import Executor
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from graphql.pyutils import Path
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.graphql import OperationType
+
+from .shapes import RESULT
+
+if TYPE_CHECKING:
+    from strawberry import Schema
+    from strawberry.types import Info
+
+    from .operations import Operation
+
+__all__ = ["RootField", "failed", "root_field"]
+
+
+@dataclass(frozen=True, slots=True)
+class RootField:
+    """A generated document's root field: what every execution of it starts from."""
+
+    definition: OperationDefinitionNode
+    node: FieldNode
+    field_def: GraphQLField
+    #: graphql-core's resolve info of the root field, but for the variables and the context.
+    info: GraphQLResolveInfo
+
+    def coerce(self, schema: Schema, variables: dict[str, Any]) -> VariableValues | list[GraphQLError]:
+        """The variables as graphql-core's ``Executor.build`` coerces them, or their errors."""
+        return get_variable_values(schema._schema, self.definition.variable_definitions or (), variables, max_errors=50)
+
+    def convert(self, schema: Schema, arguments: list[Any], coerced: VariableValues, info: Info) -> dict[str, Any]:
+        """The root field's arguments as Strawberry hands them to its resolver."""
+        values = get_argument_values(self.field_def, self.node, coerced)
+        return convert_arguments(
+            values, arguments, scalar_registry=schema.schema_converter.scalar_registry, config=schema.config, info=info
+        )
+
+
+def root_field(
+    cache: list[RootField], schema: Schema, operation: Operation, variables: dict[str, Any]
+) -> RootField | list[GraphQLError]:
+    """The document's root field and its resolve info, made once into ``cache`` (racing threads make equal ones)."""
+    if not cache:
+        definition = next(d for d in operation.document.definitions if isinstance(d, OperationDefinitionNode))
+        node = next(s for s in definition.selection_set.selections if isinstance(s, FieldNode))
+        executor = Executor.build(schema._schema, operation.document, raw_variable_values=variables)
+        if isinstance(executor, list):
+            return executor
+        mutation = operation.operation_type is OperationType.MUTATION
+        root_type = schema._schema.mutation_type if mutation else schema._schema.query_type
+        assert root_type is not None, "a compiled plan's document is a generated query or mutation"
+        field_def = root_type.fields[operation.field_name]
+        info = executor.build_resolve_info(field_def, [node], root_type, Path(None, RESULT, root_type.name))
+        cache.append(RootField(definition, node, field_def, info))
+    return cache[0]
+
+
+def failed(root: RootField, error: Exception) -> ExecutionResult:
+    """An execution's result when its root field raised ``error``: graphql-core's located error, with its cause."""
+    return ExecutionResult(data=None, errors=[GraphQLError(str(error), [root.node], original_error=error, path=[RESULT])])

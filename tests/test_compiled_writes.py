@@ -1,0 +1,261 @@
+"""``compiled_writes``: which generated writes compile, and that a compiled write answers exactly what executing
+its document answers: ``GQL_CHANNELS["COMPILED_READS"] = "compare"`` completes the returned object through
+graphql-core too, on Hypothesis users (unicode, nulls, refused usernames); and a bad write's envelope, and what
+it leaves in the database, are the same with the switch on and off."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+import strawberry
+import strawberry_django
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import Group, User
+from django.urls import path
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from strawberry import auto
+from strawberry_django.mutations import mutations
+from strawberry_django.mutations.fields import DjangoCreateMutation
+from strawberry_django.optimizer import DjangoOptimizerExtension
+from strawberry_django.permissions import IsAuthenticated
+
+from example_project.consumers import ArticleConsumer, LegacyConsumer
+from example_project.demo.models import Article
+from gql_channels import ActionConsumer, Resource
+from gql_channels.compiled_writes import compile_write
+from gql_channels.testing import ActionCommunicator
+
+from .conftest import HUNG
+
+
+def compiled_writes_of(consumer: Any) -> dict[str, set[str]]:
+    routes = consumer.compiled_routes
+    return {
+        entry.route: {plan.operation.action for plan in routes.binding(entry.resource).compiled_writes.values()}
+        for entry in routes.table.entries()
+    }
+
+
+def test_the_example_compiles_its_plain_writes() -> None:
+    compiled = compiled_writes_of(LegacyConsumer)
+    # update and partial_update run one document, so one plan.
+    assert compiled["articles/"] == compiled["articles/<str:pk>/"] == {"create", "update", "destroy"}
+    # HasPerm and RelatedKeysLimiter on the book mutations, IsAuthenticated and OperationInfo on the authors'.
+    assert compiled["books/"] == compiled["books/<str:pk>/"] == compiled["authors/"] == set()
+    assert compiled_writes_of(ArticleConsumer)[""] == {"create", "update", "destroy"}
+
+
+# --- a schema of nullable and validated columns, and what must not compile ---------------------------
+
+
+@strawberry_django.type(User)
+class UserType:
+    id: auto
+    username: auto
+    first_name: auto
+    last_login: auto  # nullable
+    is_staff: auto
+
+
+@strawberry_django.type(Group)
+class GroupType:
+    id: auto
+
+
+@strawberry_django.type(User)
+class GroupedUserType:
+    id: auto
+    groups: list[GroupType]
+
+
+@strawberry_django.input(User)
+class UserInput:
+    username: auto
+    first_name: auto
+    is_staff: auto
+    last_login: auto
+
+
+@strawberry_django.partial(User)
+class UserPartial:
+    id: auto
+    username: auto
+    first_name: auto
+    is_staff: auto
+    last_login: auto
+
+
+@strawberry.input
+class UserKey:
+    id: strawberry.ID
+
+
+class LoggedCreate(DjangoCreateMutation):
+    """A resolver of its own: only executing the document runs it as the schema says."""
+
+    def resolver(self, source: Any, info: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        return super().resolver(source, info, args, kwargs)
+
+
+@strawberry.type
+class Query:
+    user: UserType = strawberry_django.field()
+
+
+@strawberry.type
+class Mutation:
+    create_user: UserType = mutations.create(UserInput)
+    update_user: UserType = mutations.update(UserPartial)
+    delete_user: UserType = mutations.delete(UserKey)
+    guarded_create: UserType = mutations.create(UserInput, extensions=[IsAuthenticated()])
+    checked_create: UserType = mutations.create(UserInput, handle_django_errors=True)
+    grouped_create: GroupedUserType = mutations.create(UserInput)
+    logged_create: UserType = LoggedCreate(UserInput)
+
+
+user_schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=[DjangoOptimizerExtension])
+users = Resource(retrieve="user", create="createUser", update="updateUser", destroy="deleteUser")
+
+
+class UserConsumer(ActionConsumer):
+    schema = user_schema
+    routepatterns = [path("users/", users), path("users/<str:pk>/", users)]
+
+
+def test_what_does_not_compile() -> None:
+    every = {"create", "update", "destroy"}
+    assert compiled_writes_of(UserConsumer) == {"users/": every, "users/<str:pk>/": every}
+    for field in ("guardedCreate", "checkedCreate", "groupedCreate", "loggedCreate"):
+        operation = Resource(create=field).bind(user_schema).operations["create"]
+        assert compile_write(user_schema, operation) is None, field
+
+
+# --- the differential ----------------------------------------------------------------------------------
+
+names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20)
+logins = st.sampled_from([None, "2026-01-02T03:04:05Z", "2026-06-30T23:59:59.999999+02:00"])
+
+
+def refused_differences(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The differences "compare" refused (each logged as the cause of a 500)."""
+    causes = [str(record.exc_info[1]) for record in caplog.records if record.exc_info]
+    return [cause for cause in causes if "compiled write" in cause]
+
+
+@pytest.mark.django_db(transaction=True)
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    made=st.lists(st.tuples(names, names, st.booleans(), logins), min_size=1, max_size=4),
+    renamed=names,
+    login=logins,
+)
+@example(made=[("ada", "Ada", True, None), ("ada", "twice", False, None), ("b c", "", False, None)], renamed="é", login=None)
+async def test_compiled_writes_answer_what_execution_answers(
+    made: list[tuple[str, str, bool, str | None]], renamed: str, login: str | None,
+    caplog: pytest.LogCaptureFixture, settings: Any,
+) -> None:
+    settings.GQL_CHANNELS = {"COMPILED_READS": "compare"}
+    await sync_to_async(User.objects.all().delete)()
+    with caplog.at_level(logging.ERROR):
+        async with ActionCommunicator(UserConsumer.as_asgi(), "/ws/") as client:
+            for username, first_name, staff, last_login in made:
+                data = {"username": username, "first_name": first_name, "is_staff": staff, "last_login": last_login}
+                created = await client.request("create", "users/", data, timeout=HUNG)
+                assert created["status"] in (201, 400), created  # a username Django's validators refuse: 400
+                if created["status"] != 201:
+                    continue
+                route = f"users/{created['data']['id']}/"
+                patched = await client.request("partial_update", route, {"first_name": renamed, "last_login": login}, timeout=HUNG)
+                assert patched["status"] == 200 and patched["data"]["first_name"] == renamed, patched
+                replaced = await client.request("update", route, {**data, "username": f"{username[:10]}-2"}, timeout=HUNG)
+                assert replaced["status"] in (200, 400), replaced
+            left = await sync_to_async(list)(User.objects.values_list("pk", flat=True))
+            for pk in left[:1]:
+                assert (await client.request("destroy", f"users/{pk}/", timeout=HUNG))["status"] == 204
+    assert refused_differences(caplog) == []
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_difference_is_refused(settings: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """The switch can fail: a compiled write that read another attribute is a 500, logged."""
+    settings.GQL_CHANNELS = {"COMPILED_READS": "compare"}
+    binding = UserConsumer.compiled_routes.binding(users)
+    (plan,) = (plan for plan in binding.compiled_writes.values() if plan.operation.action == "create")
+    reads = plan.reads
+    wrong = tuple(
+        type(read)(read.key, (lambda user, info: user.last_name) if read.key == "first_name" else read.read,
+                   read.serialize, read.nullable)
+        for read in reads
+    )
+    object.__setattr__(plan, "reads", wrong)  # frozen: plans never change while serving
+    try:
+        with caplog.at_level(logging.ERROR):
+            async with ActionCommunicator(UserConsumer.as_asgi(), "/ws/") as client:
+                reply = await client.request("create", "users/", {"username": "ada", "first_name": "Ada"}, timeout=HUNG)
+        assert reply["status"] == 500
+        assert refused_differences(caplog)
+        assert not await User.objects.filter(username="ada").aexists()  # refused inside the write's transaction
+    finally:
+        object.__setattr__(plan, "reads", reads)
+
+
+#: Writes a client gets wrong, and right: (action, route, data).
+WRITES: list[tuple[str, str, Any]] = [
+    ("create", "users/", {"username": "ada", "first_name": "Ada", "last_login": "2026-01-02T03:04:05Z"}),
+    ("create", "users/", {"username": "taken"}),  # unique: full_clean's query
+    ("create", "users/", {"username": "b c"}),  # the username validator
+    ("create", "users/", {"username": "x" * 151}),
+    ("create", "users/", {"first_name": "no username"}),
+    ("create", "users/", {"username": "when", "last_login": "not a date"}),
+    ("create", "users/", {"username": "staff", "is_staff": "sometimes"}),
+    ("create", "users/", {"username": None}),
+    ("partial_update", "users/7/", {"first_name": "Grace"}),
+    ("partial_update", "users/7/", {"username": "b c"}),
+    ("update", "users/7/", {"first_name": "no username"}),
+    ("partial_update", "users/999/", {"first_name": "gone"}),
+    ("destroy", "users/999/", None),
+    ("destroy", "users/7/", None),
+    ("partial_update", "users/7/", {"first_name": "destroyed"}),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_bad_writes_answer_and_leave_the_same_compiled_and_executed(settings: Any) -> None:
+    seen: dict[bool, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]] = {}
+    for compiled in (False, True):
+        settings.GQL_CHANNELS = {"COMPILED_READS": compiled}
+        await sync_to_async(User.objects.all().delete)()
+        await sync_to_async(User.objects.create)(pk=7, username="taken")
+        replies = []
+        async with ActionCommunicator(UserConsumer.as_asgi(), "/ws/") as client:
+            for action, route, data in WRITES:
+                reply = await client.request(action, route, *([data] if data is not None else []), timeout=HUNG)
+                if isinstance(reply["data"], dict) and "id" in reply["data"] and reply["data"]["id"] != 7:
+                    assert isinstance(reply["data"].pop("id"), int)  # a new row's key: the next the database gives
+                replies.append(reply)
+        rows = await sync_to_async(list)(User.objects.order_by("username").values_list("username", "first_name", "is_staff"))
+        seen[compiled] = replies, rows
+    assert seen[True] == seen[False]
+    statuses = [reply["status"] for reply in seen[True][0]]
+    assert statuses == [201, 400, 400, 400, 400, 400, 400, 400, 200, 400, 400, 404, 404, 204, 404], seen[True][0]
+    assert seen[True][1] == [("ada", "Ada", False)]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_examples_compiled_writes_answer_what_execution_answers(
+    settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.GQL_CHANNELS = {"COMPILED_READS": "compare"}
+    with caplog.at_level(logging.ERROR):
+        async with ActionCommunicator(LegacyConsumer.as_asgi(), "/ws/") as client:
+            created = await client.request("create", "articles/", {"title": "Ünïcode ✓", "content": "⁂\t"}, timeout=HUNG)
+            assert created["status"] == 201, created
+            route = f"articles/{created['data']['id']}/"
+            assert (await client.request("partial_update", route, {"title": "t"}, timeout=HUNG))["status"] == 200
+            assert (await client.request("update", route, {"title": "u", "content": "c"}, timeout=HUNG))["status"] == 200
+            assert (await client.request("destroy", route, timeout=HUNG))["status"] == 204
+    assert refused_differences(caplog) == []
+    assert not await Article.objects.aexists()
