@@ -47,9 +47,10 @@ class GqlChannelsSettings(TypedDict):
     #: ``0`` is Channels' one shared thread; ``None``: 8, or 0 on SQLite.
     DATABASE_THREADS: int | None
     #: Generated lists and retrieves of plain columns and relation keys are read from the rows without
-    #: executing GraphQL field by field (``gql_channels.compiled``), and subscription events of plain fields
-    #: from the yielded object (``gql_channels.compiled_events``): ``True``, ``False``, or ``"compare"``
-    #: (both, a difference refused: for tests).
+    #: executing GraphQL field by field (``gql_channels.compiled``), generated writes of plain columns run
+    #: their strawberry-django mutation's resolver alone (``gql_channels.compiled_writes``), and subscription
+    #: events of plain fields are rendered from the yielded object (``gql_channels.compiled_events``):
+    #: ``True``, ``False``, or ``"compare"`` (both, a difference refused: for tests).
     COMPILED_READS: bool | str
     #: Seconds between writes of the legacy usage counters to ``RouteUsage``
     #: (``gql_channels_usage``); ``None`` turns usage recording off.

@@ -26,6 +26,7 @@ from graphql import DocumentNode, print_ast
 from graphql.language.parser import Parser
 
 import gql_channels.compiled
+import gql_channels.compiled_writes
 import gql_channels.execution
 from example_project.consumers import LegacyConsumer
 from example_project.demo.apps import book_events
@@ -88,16 +89,19 @@ def executions(monkeypatch: pytest.MonkeyPatch) -> Iterator[Executions]:
             seen.parsed.append(self._lexer.source.body)
         return parse_document(self)
 
-    execute_compiled = gql_channels.compiled.CompiledRead.execute
+    def compiled(execute_compiled: Callable[..., Any]) -> Callable[..., Any]:
+        def plan_execute(plan: Any, schema: Any, variables: dict[str, Any], context: Any) -> Any:
+            """A compiled plan runs the same document with the same variables, without graphql-core's execute."""
+            with seen.lock:
+                document = plan.operation.document
+                seen.executed.append((document, print_ast(document), dict(variables)))
+            return execute_compiled(plan, schema, variables, context)
 
-    def compiled(plan: Any, schema: Any, variables: dict[str, Any], context: Any) -> Any:
-        """A compiled read runs the same document with the same variables, without graphql-core's execute."""
-        with seen.lock:
-            document = plan.operation.document
-            seen.executed.append((document, print_ast(document), dict(variables)))
-        return execute_compiled(plan, schema, variables, context)
+        return plan_execute
 
-    monkeypatch.setattr(gql_channels.compiled.CompiledRead, "execute", compiled)
+    monkeypatch.setattr(gql_channels.compiled.CompiledRead, "execute", compiled(gql_channels.compiled.CompiledRead.execute))
+    writes = gql_channels.compiled_writes.CompiledWrite
+    monkeypatch.setattr(writes, "execute", compiled(writes.execute))
     monkeypatch.setattr(gql_channels.execution, "graphql_execute", recording(gql_channels.execution.graphql_execute))
     monkeypatch.setattr(
         gql_channels.execution, "subscription_executor", recording(gql_channels.execution.subscription_executor)
