@@ -49,6 +49,7 @@ from strawberry_django.fields.field import (
 from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.utils.typing import get_django_definition
 
+from .conversion import ArgumentConversion, plan_conversion
 from .paginated import TOTAL_COUNT
 from .root_field import RootField, failed, root_field
 from .shapes import PK, RESULT, root_fields, type_fields
@@ -111,6 +112,8 @@ class CompiledRead:
     to_many: tuple[_ToMany, ...]
     #: ``"list"``, ``"offset"`` (an offset-paginated field) or ``"retrieve"``.
     kind: str
+    #: How the root field's arguments are converted (``gql_channels.conversion``).
+    conversion: ArgumentConversion
     #: The converted arguments of recent variables are shared (``shared_arguments``): by the variables.
     shared_arguments: bool = False
     arguments: dict[Any, tuple[Any, dict[str, Any]]] = dataclasses.field(default_factory=dict, compare=False, repr=False)
@@ -132,7 +135,7 @@ class CompiledRead:
         info = Info(_raw_info=root.info._replace(variable_values=coerced, context=context), _field=self.field)
         try:
             if remembered is None:
-                kwargs = root.convert(schema, self.field.arguments, coerced, info)
+                kwargs = root.convert(schema, self.conversion, coerced, info)
                 if key is not None:
                     self._remember(key, (coerced, kwargs))
             with DjangoOptimizerExtension.disabled():
@@ -287,7 +290,8 @@ def compile_read(schema: Schema, operation: Operation) -> CompiledRead | None:
         else:
             return None
     shared = _shared_arguments(schema, operation)
-    return CompiledRead(operation, field, shape.model, tuple(columns), tuple(to_many), kind, shared)
+    conversion = plan_conversion(schema, field.arguments)
+    return CompiledRead(operation, field, shape.model, tuple(columns), tuple(to_many), kind, conversion, shared)
 
 
 def _shared_arguments(schema: Schema, operation: Operation) -> bool:

@@ -8,7 +8,7 @@ field extension (no permission), answers its type (not ``handle_django_errors``'
 ``OperationInfo``), no schema extension hooks ``resolve`` beyond the optimizer, and every selected
 field is a plain attribute read (``shapes.plain_reader``, so the execution would not run the
 optimizer either), a ``CompiledWrite`` gives the resolver what the execution would have given it
-(graphql-core's coerced variables, Strawberry's converted arguments, a resolve info) and reads the
+(graphql-core's coerced variables, the arguments converted as Strawberry converts them, a resolve info) and reads the
 object it returns with the same plain readers and serializers as the execution's
 ``PlainAttributeExecutor``. The schema's extensions still see the operation and its execution.
 
@@ -43,6 +43,7 @@ from strawberry_django.mutations.fields import (
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from .compiled import plain_schema
+from .conversion import ArgumentConversion, plan_conversion
 from .root_field import RootField, failed, root_field
 from .shapes import RESULT, root_fields, type_fields
 
@@ -79,8 +80,8 @@ class CompiledWrite:
     operation: Operation
     field: DjangoMutationCUD
     reads: tuple[_Read, ...]
-    #: The field's arguments, resolved once: strawberry-django builds (and Strawberry resolves) them per access.
-    arguments: tuple[Any, ...]
+    #: The field's arguments, resolved once (strawberry-django builds them on every access), and their conversion.
+    conversion: ArgumentConversion
     #: A destroy selects only ``__typename`` (DRF answered it with no data): the returned type's name.
     typename: str | None = None
     _root: list[RootField] = dataclasses.field(default_factory=list, compare=False, repr=False)
@@ -96,7 +97,7 @@ class CompiledWrite:
         info = Info(_raw_info=root.info._replace(variable_values=coerced, context=context), _field=self.field)
         returned = None
         try:
-            kwargs = root.convert(schema, list(self.arguments), coerced, info)
+            kwargs = root.convert(schema, self.conversion, coerced, info)
             # As the execution runs a write selecting plain columns (``Operation.needs_optimizer``).
             with DjangoOptimizerExtension.disabled():
                 returned = self.field.get_result(None, info, [], kwargs)
@@ -144,9 +145,9 @@ def compile_write(schema: Schema, operation: Operation) -> CompiledWrite | None:
         or not isinstance(field_def.type, GraphQLNonNull)
     ):
         return None
-    arguments = tuple(field.arguments)
+    conversion = plan_conversion(schema, field.arguments)
     if _selected(operation) == ["__typename"]:
-        return CompiledWrite(operation, field, (), arguments, typename=shape.type_name)
+        return CompiledWrite(operation, field, (), conversion, typename=shape.type_name)
     item = schema._schema.get_type(shape.type_name)
     assert isinstance(item, GraphQLObjectType)
     infos = type_fields(schema, item)
@@ -158,7 +159,7 @@ def compile_write(schema: Schema, operation: Operation) -> CompiledWrite | None:
         assert isinstance(named, GraphQLScalarType), "a plain reader reads a scalar"
         serialize = named.serialize
         reads.append(_Read(key, read, serialize, nullable=not isinstance(info.field.type, GraphQLNonNull)))
-    return CompiledWrite(operation, field, tuple(reads), arguments)
+    return CompiledWrite(operation, field, tuple(reads), conversion)
 
 
 def _selected(operation: Operation) -> list[str]:

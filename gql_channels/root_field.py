@@ -2,7 +2,8 @@
 
 A compiled read or write runs the root field's own work (its queryset construction, its mutation's
 resolver) without graphql-core's execution around it. What that execution would have handed the
-field, this gives: the variables coerced by graphql-core, the arguments converted by Strawberry, a
+field, this gives: the variables coerced by graphql-core, the arguments converted as Strawberry
+converts them (``conversion``), a
 resolve info as graphql-core builds it (made once per document, with each message's variables and
 context put in), and an error located as graphql-core locates it.
 """
@@ -16,7 +17,6 @@ from graphql import ExecutionResult, FieldNode, GraphQLError, GraphQLField, Grap
 from graphql.execution import Executor
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.pyutils import Path
-from strawberry.types.arguments import convert_arguments
 from strawberry.types.graphql import OperationType
 
 from .shapes import RESULT
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from strawberry import Schema
     from strawberry.types import Info
 
+    from .conversion import ArgumentConversion
     from .operations import Operation
 
 __all__ = ["RootField", "failed", "root_field"]
@@ -44,12 +45,9 @@ class RootField:
         """The variables as graphql-core's ``Executor.build`` coerces them, or their errors."""
         return get_variable_values(schema._schema, self.definition.variable_definitions or (), variables, max_errors=50)
 
-    def convert(self, schema: Schema, arguments: list[Any], coerced: VariableValues, info: Info) -> dict[str, Any]:
+    def convert(self, schema: Schema, conversion: ArgumentConversion, coerced: VariableValues, info: Info) -> dict[str, Any]:
         """The root field's arguments as Strawberry hands them to its resolver."""
-        values = get_argument_values(self.field_def, self.node, coerced)
-        return convert_arguments(
-            values, arguments, scalar_registry=schema.schema_converter.scalar_registry, config=schema.config, info=info
-        )
+        return conversion.convert(schema, get_argument_values(self.field_def, self.node, coerced), info)
 
 
 def root_field(

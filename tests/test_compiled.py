@@ -316,16 +316,16 @@ def test_an_input_built_by_its_own_hook_is_not_shared(monkeypatch: pytest.Monkey
 @pytest.mark.django_db(transaction=True)
 async def test_the_same_variables_are_converted_once(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.GQL_CHANNELS = {"COMPILED_READS": "compare"}
-    import gql_channels.root_field as root_field
+    from gql_channels.conversion import ArgumentConversion
 
     conversions: list[dict[str, Any]] = []
-    convert = root_field.convert_arguments
+    convert = ArgumentConversion.convert
 
-    def counted(value: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-        conversions.append(value)
-        return convert(value, *args, **kwargs)
+    def counted(self: ArgumentConversion, schema: Any, values: dict[str, Any], info: Any) -> Any:
+        conversions.append(values)
+        return convert(self, schema, values, info)
 
-    monkeypatch.setattr(root_field, "convert_arguments", counted)
+    monkeypatch.setattr(ArgumentConversion, "convert", counted)
     plan = example_plan("test_child_route/", "list")
     plan.arguments.clear()
     await sync_to_async(Article.objects.bulk_create)([Article(title=f"t{n}", content="c") for n in range(45)])
