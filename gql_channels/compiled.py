@@ -220,8 +220,9 @@ class CompiledRead:
 
 
 def plain_schema(schema: Schema) -> bool:
-    """No schema extension hooks ``resolve`` but strawberry-django's optimizer (which compiled reads do not need)."""
-    return all(
+    """No schema extension hooks ``resolve`` but strawberry-django's optimizer (which compiled reads do not need),
+    and no exception handler turns a resolver's error into a result."""
+    return not getattr(schema.schema_converter, "_exception_handler_specs", None) and all(
         isinstance(extension, DjangoOptimizerExtension) or not extension._implements_resolve()
         for extension in schema.get_extensions(sync=True)
     )

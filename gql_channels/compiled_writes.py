@@ -2,15 +2,17 @@
 
 A legacy write's mutation is strawberry-django's (``mutations.create``/``update``/``delete``), and
 executing its document as GraphQL wraps one call that matters (the mutation's resolver: input
-parsing, ``full_clean``, the save) in graphql-core's field execution and completion and
-Strawberry's resolver wrappers. When the mutation field is strawberry-django's own, carries no
-field extension (no permission), answers its type (not ``handle_django_errors``' union with
-``OperationInfo``), no schema extension hooks ``resolve`` beyond the optimizer, and every selected
-field is a plain attribute read (``shapes.plain_reader``, so the execution would not run the
-optimizer either), a ``CompiledWrite`` gives the resolver what the execution would have given it
-(graphql-core's coerced variables, the arguments converted as Strawberry converts them, a resolve info) and reads the
-object it returns with the same plain readers and serializers as the execution's
-``PlainAttributeExecutor``. The schema's extensions still see the operation and its execution.
+parsing, ``full_clean``, the save) in graphql-core's field execution and completion. When the
+mutation field is strawberry-django's own, answers its type (not ``handle_django_errors``' union
+with ``OperationInfo``), no schema extension hooks ``resolve`` beyond the optimizer, and every field
+selected on what it returns is a plain attribute read (``shapes.plain_reader``, so the execution
+would not run the optimizer either), a ``CompiledWrite`` runs the resolver as the execution would
+and reads the object it returns with the same plain readers and serializers as the execution's
+``PlainAttributeExecutor``. Without field extensions the resolver gets what Strawberry would give it
+(graphql-core's coerced variables, the arguments converted as Strawberry converts them, a resolve
+info); with them (permissions, ``RelatedKeysLimiter``), Strawberry's own resolver of the GraphQL
+field runs, extensions and conversion included. The schema's extensions still see the operation
+and its execution.
 
 ``GQL_CHANNELS["COMPILED_READS"]`` governs compiled writes as it does reads; with ``"compare"`` the
 returned object is also completed by graphql-core (``execution.complete``) and a difference refused.
@@ -94,13 +96,18 @@ class CompiledWrite:
         coerced = root.coerce(schema, variables)
         if isinstance(coerced, list):
             return ExecutionResult(data=None, errors=coerced), None
-        info = Info(_raw_info=root.info._replace(variable_values=coerced, context=context), _field=self.field)
+        raw_info = root.info._replace(variable_values=coerced, context=context)
         returned = None
         try:
-            kwargs = root.convert(schema, self.conversion, coerced, info)
             # As the execution runs a write selecting plain columns (``Operation.needs_optimizer``).
             with DjangoOptimizerExtension.disabled():
-                returned = self.field.get_result(None, info, [], kwargs)
+                if self.field.extensions:  # Strawberry's resolver: arguments, extensions, then the field's own
+                    resolve = root.field_def.resolve
+                    assert resolve is not None, "Strawberry gives every field its resolver"
+                    returned = resolve(None, raw_info, **root.values(coerced))
+                else:
+                    info = Info(_raw_info=raw_info, _field=self.field)
+                    returned = self.field.get_result(None, info, [], root.convert(schema, self.conversion, coerced, info))
             data = self._item(returned)
         except Exception as error:  # noqa: BLE001 - reported as the execution would: an error with its cause
             return failed(root, error), returned
@@ -135,7 +142,7 @@ def compile_write(schema: Schema, operation: Operation) -> CompiledWrite | None:
     field = field_def.extensions.get("strawberry-definition")
     if (
         not isinstance(field, mutation)
-        or field.extensions
+        or not all(extension.supports_sync for extension in field.extensions)  # a write runs in its thread
         or field.is_list
         or field.handle_errors
         or field.django_model is not shape.model

@@ -45,9 +45,13 @@ class RootField:
         """The variables as graphql-core's ``Executor.build`` coerces them, or their errors."""
         return get_variable_values(schema._schema, self.definition.variable_definitions or (), variables, max_errors=50)
 
+    def values(self, coerced: VariableValues) -> dict[str, Any]:
+        """The root field's argument values, as graphql-core hands them to the field's resolver."""
+        return get_argument_values(self.field_def, self.node, coerced)
+
     def convert(self, schema: Schema, conversion: ArgumentConversion, coerced: VariableValues, info: Info) -> dict[str, Any]:
         """The root field's arguments as Strawberry hands them to its resolver."""
-        return conversion.convert(schema, get_argument_values(self.field_def, self.node, coerced), info)
+        return conversion.convert(schema, self.values(coerced), info)
 
 
 def root_field(

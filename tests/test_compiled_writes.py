@@ -17,6 +17,7 @@ from django.urls import path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from strawberry import auto
+from strawberry.extensions import FieldExtension
 from strawberry_django.mutations import mutations
 from strawberry_django.mutations.fields import DjangoCreateMutation
 from strawberry_django.optimizer import DjangoOptimizerExtension
@@ -116,19 +117,33 @@ class Mutation:
     logged_create: UserType = LoggedCreate(UserInput)
 
 
-user_schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=[DjangoOptimizerExtension])
+class AsyncOnly(FieldExtension):
+    """An extension with no synchronous ``resolve``: a write's thread cannot run it."""
+
+    async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        return await next_(source, info, **kwargs)
+
+
+@strawberry.type
+class GuardedMutation(Mutation):
+    async_guarded_create: UserType = mutations.create(UserInput, extensions=[AsyncOnly()])
+
+
+user_schema = strawberry.Schema(query=Query, mutation=GuardedMutation, extensions=[DjangoOptimizerExtension])
 users = Resource(retrieve="user", create="createUser", update="updateUser", destroy="deleteUser")
+#: Creates through a field extension (IsAuthenticated): Strawberry's resolver of the field runs it.
+guarded = Resource(create="guardedCreate")
 
 
 class UserConsumer(ActionConsumer):
     schema = user_schema
-    routepatterns = [path("users/", users), path("users/<str:pk>/", users)]
+    routepatterns = [path("users/", users), path("users/<str:pk>/", users), path("guarded/", guarded)]
 
 
 def test_what_does_not_compile() -> None:
     every = {"create", "update", "destroy"}
-    assert compiled_writes_of(UserConsumer) == {"users/": every, "users/<str:pk>/": every}
-    for field in ("guardedCreate", "checkedCreate", "groupedCreate", "loggedCreate"):
+    assert compiled_writes_of(UserConsumer) == {"users/": every, "users/<str:pk>/": every, "guarded/": {"create"}}
+    for field in ("checkedCreate", "groupedCreate", "loggedCreate", "asyncGuardedCreate"):
         operation = Resource(create=field).bind(user_schema).operations["create"]
         assert compile_write(user_schema, operation) is None, field
 
@@ -159,8 +174,10 @@ async def test_compiled_writes_answer_what_execution_answers(
 ) -> None:
     settings.GQL_CHANNELS = {"COMPILED_READS": "compare"}
     await sync_to_async(User.objects.all().delete)()
+    signed_in = ActionCommunicator(UserConsumer.as_asgi(), "/ws/")
+    signed_in.scope["user"] = await sync_to_async(User.objects.create)(username="signed in")
     with caplog.at_level(logging.ERROR):
-        async with ActionCommunicator(UserConsumer.as_asgi(), "/ws/") as client:
+        async with ActionCommunicator(UserConsumer.as_asgi(), "/ws/") as client, signed_in:
             for username, first_name, staff, last_login in made:
                 data = {"username": username, "first_name": first_name, "is_staff": staff, "last_login": last_login}
                 created = await client.request("create", "users/", data, timeout=HUNG)
@@ -172,6 +189,9 @@ async def test_compiled_writes_answer_what_execution_answers(
                 assert patched["status"] == 200 and patched["data"]["first_name"] == renamed, patched
                 replaced = await client.request("update", route, {**data, "username": f"{username[:10]}-2"}, timeout=HUNG)
                 assert replaced["status"] in (200, 400), replaced
+                guarded_data = {**data, "username": f"{username[:10]}-g"}
+                reply = await signed_in.request("create", "guarded/", guarded_data, timeout=HUNG)
+                assert reply["status"] in (201, 400), reply
             left = await sync_to_async(list)(User.objects.values_list("pk", flat=True))
             for pk in left[:1]:
                 assert (await client.request("destroy", f"users/{pk}/", timeout=HUNG))["status"] == 204
@@ -219,6 +239,7 @@ WRITES: list[tuple[str, str, Any]] = [
     ("destroy", "users/999/", None),
     ("destroy", "users/424242/", None),
     ("partial_update", "users/424242/", {"first_name": "destroyed"}),
+    ("create", "guarded/", {"username": "guarded"}),  # IsAuthenticated: this client is anonymous
 ]
 
 
@@ -240,7 +261,7 @@ async def test_bad_writes_answer_and_leave_the_same_compiled_and_executed(settin
         seen[compiled] = replies, rows
     assert seen[True] == seen[False]
     statuses = [reply["status"] for reply in seen[True][0]]
-    assert statuses == [201, 400, 400, 400, 400, 400, 400, 400, 200, 400, 400, 404, 404, 204, 404], seen[True][0]
+    assert statuses == [201, 400, 400, 400, 400, 400, 400, 400, 200, 400, 400, 404, 404, 204, 404, 403], seen[True][0]
     assert seen[True][1] == [("ada", "Ada", False)]
 
 
