@@ -40,6 +40,7 @@ from graphql import (
     specified_scalar_types,
     type_from_ast,
 )
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 from strawberry.types.graphql import OperationType
 from strawberry_django.fields.field import (
@@ -132,7 +133,7 @@ class CompiledRead:
                 return ExecutionResult(data=None, errors=coerced)
         else:
             coerced, kwargs = remembered
-        info = Info(_raw_info=root.info._replace(variable_values=coerced, context=context), _field=self.field)
+        info = root.info(schema, self.field, coerced, context)
         try:
             if remembered is None:
                 kwargs = root.convert(schema, self.conversion, coerced, info)
@@ -221,10 +222,15 @@ class CompiledRead:
 
 def plain_schema(schema: Schema) -> bool:
     """No schema extension hooks ``resolve`` but strawberry-django's optimizer (which compiled reads do not need),
-    and no exception handler turns a resolver's error into a result."""
-    return not getattr(schema.schema_converter, "_exception_handler_specs", None) and all(
-        isinstance(extension, DjangoOptimizerExtension) or not extension._implements_resolve()
-        for extension in schema.get_extensions(sync=True)
+    no exception handler turns a resolver's error into a result, and the executor is Strawberry's own (a
+    subclass's execution or completion would be passed by)."""
+    return (
+        schema.execution_context_class in (None, StrawberryGraphQLCoreExecutionContext)
+        and not getattr(schema.schema_converter, "_exception_handler_specs", None)
+        and all(
+            isinstance(extension, DjangoOptimizerExtension) or not extension._implements_resolve()
+            for extension in schema.get_extensions(sync=True)
+        )
     )
 
 

@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any
 from graphql import (
     ExecutionResult,
     FieldNode,
+    GraphQLIsTypeOfFn,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
     OperationDefinitionNode,
     get_named_type,
 )
-from strawberry.types import Info
 from strawberry_django.mutations.fields import (
     DjangoCreateMutation,
     DjangoDeleteMutation,
@@ -86,47 +86,58 @@ class CompiledWrite:
     conversion: ArgumentConversion
     #: A destroy selects only ``__typename`` (DRF answered it with no data): the returned type's name.
     typename: str | None = None
+    #: The returned type's ``is_type_of`` (strawberry-django's), which graphql-core's completion checks first.
+    is_type_of: GraphQLIsTypeOfFn | None = None
     _root: list[RootField] = dataclasses.field(default_factory=list, compare=False, repr=False)
 
-    def execute(self, schema: Schema, variables: dict[str, Any], context: Any) -> tuple[ExecutionResult, Any]:
-        """The execution's result and the object the resolver returned (run inside the extension hooks)."""
+    def execute(
+        self, schema: Schema, variables: dict[str, Any], context: Any
+    ) -> tuple[ExecutionResult | None, Any]:
+        """The execution's result, and the object the resolver returned (run inside the extension hooks).
+
+        The result is ``None`` where the object does not read plainly (``None`` where the type says
+        non-null, another type, a value its scalar refuses): graphql-core completes it then, so its
+        errors are graphql-core's own (``execution.complete``).
+        """
         root = root_field(self._root, schema, self.operation, variables)
         if isinstance(root, list):  # the variables do not fit the document: GraphQL's own errors
             return ExecutionResult(data=None, errors=root), None
         coerced = root.coerce(schema, variables)
         if isinstance(coerced, list):
             return ExecutionResult(data=None, errors=coerced), None
-        raw_info = root.info._replace(variable_values=coerced, context=context)
-        returned = None
         try:
             # As the execution runs a write selecting plain columns (``Operation.needs_optimizer``).
             with DjangoOptimizerExtension.disabled():
                 if self.field.extensions:  # Strawberry's resolver: arguments, extensions, then the field's own
                     resolve = root.field_def.resolve
                     assert resolve is not None, "Strawberry gives every field its resolver"
-                    returned = resolve(None, raw_info, **root.values(coerced))
+                    returned = resolve(None, root.resolve_info(coerced, context), **root.values(coerced))
                 else:
-                    info = Info(_raw_info=raw_info, _field=self.field)
+                    info = root.info(schema, self.field, coerced, context)
                     returned = self.field.get_result(None, info, [], root.convert(schema, self.conversion, coerced, info))
-            data = self._item(returned)
         except Exception as error:  # noqa: BLE001 - reported as the execution would: an error with its cause
-            return failed(root, error), returned
-        return ExecutionResult(data={RESULT: data}, errors=None), returned
+            return failed(root, error), None
+        data = self._item(returned, root.resolve_info(coerced, context))
+        return (ExecutionResult(data={RESULT: data}, errors=None) if data is not None else None), returned
 
-    def _item(self, returned: Any) -> dict[str, Any]:
-        if returned is None:
-            raise TypeError(f"Cannot return null for non-nullable field {self.operation.field_name}.")
+    def _item(self, returned: Any, info: Any) -> dict[str, Any] | None:
+        """``returned`` read plainly, or ``None`` where only graphql-core's completion says what it is."""
+        if returned is None or (self.is_type_of is not None and self.is_type_of(returned, info) is not True):
+            return None
         if self.typename is not None:
             return {"__typename": self.typename}
         item: dict[str, Any] = {}
-        for read in self.reads:
-            value = read.read(returned, None)
-            if value is None:
-                if not read.nullable:
-                    raise TypeError(f"Cannot return null for non-nullable field {read.key}.")
-                item[read.key] = None
-            else:
-                item[read.key] = read.serialize(value)
+        try:
+            for read in self.reads:
+                value = read.read(returned, None)
+                if value is None:
+                    if not read.nullable:
+                        return None
+                    item[read.key] = None
+                else:
+                    item[read.key] = read.serialize(value)
+        except Exception:  # noqa: BLE001 - graphql-core's completion reports it, at the field's path
+            return None
         return item
 
 
@@ -153,10 +164,10 @@ def compile_write(schema: Schema, operation: Operation) -> CompiledWrite | None:
     ):
         return None
     conversion = plan_conversion(schema, field.arguments)
-    if _selected(operation) == ["__typename"]:
-        return CompiledWrite(operation, field, (), conversion, typename=shape.type_name)
     item = schema._schema.get_type(shape.type_name)
     assert isinstance(item, GraphQLObjectType)
+    if _selected(operation) == ["__typename"]:
+        return CompiledWrite(operation, field, (), conversion, typename=shape.type_name, is_type_of=item.is_type_of)
     infos = type_fields(schema, item)
     reads = []
     for key in shape.keys:
@@ -166,7 +177,7 @@ def compile_write(schema: Schema, operation: Operation) -> CompiledWrite | None:
         assert isinstance(named, GraphQLScalarType), "a plain reader reads a scalar"
         serialize = named.serialize
         reads.append(_Read(key, read, serialize, nullable=not isinstance(info.field.type, GraphQLNonNull)))
-    return CompiledWrite(operation, field, tuple(reads), conversion)
+    return CompiledWrite(operation, field, tuple(reads), conversion, is_type_of=item.is_type_of)
 
 
 def _selected(operation: Operation) -> list[str]:

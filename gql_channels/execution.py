@@ -278,10 +278,14 @@ def execute_compiled_write(
     )
     with runner.operation(), runner.executing():
         result, returned = plan.execute(schema, execution_context.variables or {}, context)
+        read_plainly = result is not None
+        if result is None:
+            result = complete(schema, operation, variables, context, returned)
         execution_context.result = result
-    if returned is not None and gql_channels_settings()["COMPILED_READS"] == "compare":
+    # Read plainly from an object the resolver returned (not its error): what graphql-core completes it as.
+    if read_plainly and returned is not None and gql_channels_settings()["COMPILED_READS"] == "compare":
         completed = complete(schema, operation, variables, context, returned)
-        if result.data != completed.data or bool(result.errors) != bool(completed.errors):
+        if result.data != completed.data or _errors(result) != _errors(completed):
             raise AssertionError(
                 f"The compiled write of {operation.source!r} differs from its execution with {dict(variables)!r}: "
                 f"{result.data!r} {result.errors!r} != {completed.data!r} {completed.errors!r}"
@@ -292,22 +296,32 @@ def execute_compiled_write(
 def complete(
     schema: Schema, operation: Operation, variables: Mapping[str, Any], context: Any, returned: Any
 ) -> ExecutionResult:
-    """The execution of a mutation's document whose root field answers ``returned``: how GraphQL completes it."""
-    execution_context, runner, arguments = _start(
-        schema, operation.source, operation.document, variables, context, operation.operation_type, sync=True,
-        plain=operation.plain_readers,
-    )
+    """The execution of a mutation's document whose root field answers ``returned``: how graphql-core completes it.
+
+    Inside the operation's extension hooks already; the only resolve hook a compiled write allows is the
+    optimizer's, off for a write selecting plain columns.
+    """
 
     def answer(next_: Callable[..., Any], source: Any, info: Any, **kwargs: Any) -> Any:
         return returned if info.path.prev is None else next_(source, info, **kwargs)
 
-    arguments["middleware"] = MiddlewareManager(*arguments["middleware"].middlewares, answer)
-    arguments["is_async_iterable"] = _never
-    with runner.operation(), runner.executing(), DjangoOptimizerExtension.disabled():
+    arguments: dict[str, Any] = {
+        "middleware": MiddlewareManager(answer),
+        "variable_values": dict(variables),
+        "context_value": context,
+        "is_awaitable": optimized_is_awaitable,
+        "is_async_iterable": _never,
+        "executor_class": _plain_executor(schema.execution_context_class),
+        "plain": operation.plain_readers,
+    }
+    with DjangoOptimizerExtension.disabled():
         result = graphql_execute(schema._schema, operation.document, **arguments)
-        assert not isawaitable(result), "the root field answers an object, its selection plain columns"
-        execution_context.result = result
+    assert not isawaitable(result), "the root field answers an object, its selection plain columns"
     return result
+
+
+def _errors(result: ExecutionResult) -> list[tuple[str, Any, type]]:
+    return [(error.message, error.path, type(error.original_error)) for error in result.errors or ()]
 
 
 def _same_result(compiled: ExecutionResult, executed: ExecutionResult) -> bool:

@@ -11,12 +11,21 @@ context put in), and an error located as graphql-core locates it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from graphql import ExecutionResult, FieldNode, GraphQLError, GraphQLField, GraphQLResolveInfo, OperationDefinitionNode
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLResolveInfo,
+    OperationDefinitionNode,
+    located_error,
+)
 from graphql.execution import Executor
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.pyutils import Path
+from strawberry.execution import optimized_is_awaitable
 from strawberry.types.graphql import OperationType
 
 from .shapes import RESULT
@@ -24,6 +33,7 @@ from .shapes import RESULT
 if TYPE_CHECKING:
     from strawberry import Schema
     from strawberry.types import Info
+    from strawberry.types.field import StrawberryField
 
     from .conversion import ArgumentConversion
     from .operations import Operation
@@ -38,12 +48,21 @@ class RootField:
     definition: OperationDefinitionNode
     node: FieldNode
     field_def: GraphQLField
-    #: graphql-core's resolve info of the root field, but for the variables and the context.
-    info: GraphQLResolveInfo
+    #: The resolve info of the root field, but for the variables and the context.
+    template: GraphQLResolveInfo
 
     def coerce(self, schema: Schema, variables: dict[str, Any]) -> VariableValues | list[GraphQLError]:
         """The variables as graphql-core's ``Executor.build`` coerces them, or their errors."""
         return get_variable_values(schema._schema, self.definition.variable_definitions or (), variables, max_errors=50)
+
+    def info(self, schema: Schema, field: StrawberryField, coerced: VariableValues, context: Any) -> Info:
+        """Strawberry's info of the root field, for these variables and this context (``config.info_class``)."""
+        return schema.config.info_class(_raw_info=self.resolve_info(coerced, context), _field=field)
+
+    def resolve_info(self, coerced: VariableValues, context: Any) -> GraphQLResolveInfo:
+        """graphql-core's resolve info as Strawberry's executor builds it (the variables a plain dict)."""
+        # Strawberry's resolvers get the plain coerced dict, not graphql-core's VariableValues container.
+        return self.template._replace(variable_values=cast(Any, coerced.coerced), context=context)
 
     def values(self, coerced: VariableValues) -> dict[str, Any]:
         """The root field's argument values, as graphql-core hands them to the field's resolver."""
@@ -61,7 +80,11 @@ def root_field(
     if not cache:
         definition = next(d for d in operation.document.definitions if isinstance(d, OperationDefinitionNode))
         node = next(s for s in definition.selection_set.selections if isinstance(s, FieldNode))
-        executor = Executor.build(schema._schema, operation.document, raw_variable_values=variables)
+        # The schema's executor (Strawberry's), as its execution builds the resolve info a resolver sees.
+        executor_class = schema.execution_context_class or Executor
+        executor = executor_class.build(
+            schema._schema, operation.document, raw_variable_values=variables, is_awaitable=cast(Any, optimized_is_awaitable)
+        )
         if isinstance(executor, list):
             return executor
         mutation = operation.operation_type is OperationType.MUTATION
@@ -74,5 +97,5 @@ def root_field(
 
 
 def failed(root: RootField, error: Exception) -> ExecutionResult:
-    """An execution's result when its root field raised ``error``: graphql-core's located error, with its cause."""
-    return ExecutionResult(data=None, errors=[GraphQLError(str(error), [root.node], original_error=error, path=[RESULT])])
+    """An execution's result when its root field raised ``error``: located as graphql-core locates it."""
+    return ExecutionResult(data=None, errors=[located_error(error, [root.node], [RESULT])])

@@ -18,13 +18,14 @@ from django.urls import path
 from graphql import GraphQLInt, GraphQLScalarType, GraphQLString
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.pagination import OffsetPaginated
 
 from example_project.consumers import BookConsumer, LegacyConsumer
 from example_project.demo.models import Article, Author, Book, Tag
 from gql_channels import ActionConsumer, Resource
-from gql_channels.compiled import _column_serializer, _frozen, compile_read
+from gql_channels.compiled import _column_serializer, _frozen, compile_read, plain_schema
 from gql_channels.pagination import PageNumberPagination
 from gql_channels.testing import ActionCommunicator
 
@@ -142,6 +143,28 @@ def test_what_does_not_compile() -> None:
     assert compile_read(user_schema, binding.operations["list"]) is None  # a related type's get_queryset
     binding = Resource(list="grouped").bind(user_schema)
     assert compile_read(user_schema, binding.operations["list"]) is None  # related rows without an order
+
+
+@strawberry.type
+class Refused:
+    reason: str
+
+
+class RefusedHandler(strawberry.ExceptionHandler[PermissionError, Refused]):
+    def handle(self, exception: PermissionError, *, field: Any, info: Any) -> Refused:
+        return Refused(reason=str(exception))
+
+
+class TracedExecutor(StrawberryGraphQLCoreExecutionContext):
+    """An executor of the schema's own: its execution would be passed by."""
+
+
+def test_a_schema_whose_execution_is_its_own_compiles_nothing() -> None:
+    assert plain_schema(user_schema)
+    traced = strawberry.Schema(query=Query, extensions=[DjangoOptimizerExtension], execution_context_class=TracedExecutor)
+    assert not plain_schema(traced)
+    handled = strawberry.Schema(query=Query, types=[Refused], exception_handlers=[RefusedHandler()])
+    assert not plain_schema(handled)  # a handler may turn an error into a result
 
 
 def test_text_and_boolean_columns_are_read_as_graphql_writes_them() -> None:

@@ -5,6 +5,7 @@ it leaves in the database, are the same with the switch on and off."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 from typing import Any
 
@@ -13,11 +14,17 @@ import strawberry
 import strawberry_django
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.urls import path
+from graphql import GraphQLError
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from strawberry import auto
 from strawberry.extensions import FieldExtension
+from strawberry.permission import BasePermission
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
 from strawberry_django.mutations import mutations
 from strawberry_django.mutations.fields import DjangoCreateMutation
 from strawberry_django.optimizer import DjangoOptimizerExtension
@@ -27,6 +34,8 @@ from example_project.consumers import ArticleConsumer, LegacyConsumer
 from example_project.demo.models import Article
 from gql_channels import ActionConsumer, Resource
 from gql_channels.compiled_writes import compile_write
+from gql_channels.context import LegacyContext
+from gql_channels.execution import execute_compiled_write, execute_sync
 from gql_channels.testing import ActionCommunicator
 
 from .conftest import HUNG
@@ -280,3 +289,98 @@ async def test_the_examples_compiled_writes_answer_what_execution_answers(
             assert (await client.request("destroy", route, timeout=HUNG))["status"] == 204
     assert refused_differences(caplog) == []
     assert not await Article.objects.aexists()
+
+
+# --- what the resolver sees, and errors, compiled and executed -------------------------------------------
+
+
+class PeekingInfo(Info):
+    """The schema's own ``info_class``: the resolver gets one, compiled or executed."""
+
+
+peeked: list[tuple[str, str, Any]] = []
+
+
+class PeekingCreate(DjangoCreateMutation):
+    """strawberry-django's resolver, with a ``create()`` of its own that looks at its info and may fail."""
+
+    def create(self, data: dict[str, Any], *, info: Any) -> Any:
+        peeked.append((type(info).__name__, type(info.variable_values).__name__, info.input_extensions))
+        if data.get("first_name") == "invalid":
+            raise DjangoValidationError("%(what)s is invalid", params={"what": "it"})
+        if data.get("first_name") == "located":
+            raise GraphQLError("located elsewhere", path=["elsewhere"], extensions={"code": "X"})
+        if data.get("first_name") == "group":
+            return Group(pk=1, name="not a user")
+        return super().create(data, info=info)
+
+
+class Deny(BasePermission):
+    message = "not you"
+    error_extensions = {"code": "DENIED"}
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return False
+
+
+@strawberry_django.type(User)
+class StrictUserType:
+    id: auto
+    username: auto
+    last_login: datetime.datetime  # non-null, though the column is nullable
+
+
+@strawberry.type
+class PeekingMutation:
+    peeking_create: UserType = PeekingCreate(UserInput)
+    strict_create: StrictUserType = mutations.create(UserInput)
+    denied_create: UserType = mutations.create(UserInput, permission_classes=[Deny])
+
+
+peeking_schema = strawberry.Schema(
+    query=Query, mutation=PeekingMutation, extensions=[DjangoOptimizerExtension],
+    config=StrawberryConfig(info_class=PeekingInfo),
+)
+
+
+def outcome(field: str, data: dict[str, Any], compiled: bool, fields: list[str] | None) -> tuple[Any, list[tuple[Any, ...]]]:
+    """The result of one write, compiled or executed, rolled back: its data and its errors in full."""
+    operation = Resource(create=field, fields=fields).bind(peeking_schema).operations["create"]
+    plan = compile_write(peeking_schema, operation)
+    assert plan is not None, field
+    variables = {"data": data}
+    with transaction.atomic():
+        if compiled:
+            result = execute_compiled_write(peeking_schema, plan, variables, LegacyContext())
+        else:
+            result = execute_sync(
+                peeking_schema, operation.source, operation.document, variables, LegacyContext(),
+                operation_type=operation.operation_type, plain=operation.plain_readers, optimize=False,
+            )
+        transaction.set_rollback(True)
+    errors = [
+        (e.message, e.path, e.locations, type(e.original_error), e.extensions) for e in result.errors or ()
+    ]
+    return result.data, errors
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "first_name", "fields"),
+    [
+        ("peekingCreate", "fine", None),
+        ("peekingCreate", "invalid", None),  # a Django ValidationError's message, as graphql-core words it
+        ("peekingCreate", "located", None),  # a GraphQLError with a path of its own stays as it is
+        ("peekingCreate", "group", None),  # another type, without the selected attributes
+        ("peekingCreate", "group", ["id"]),  # another type with them: graphql-core's is_type_of error
+        ("strictCreate", "fine", None),  # a null where the type says non-null: graphql-core's error, at the field
+        ("deniedCreate", "fine", None),  # permission_classes: Strawberry's own resolver runs them
+    ],
+)
+def test_the_resolver_sees_and_errors_read_as_executed(field: str, first_name: str, fields: list[str] | None) -> None:
+    data = {"username": "ada", "firstName": first_name}
+    peeked.clear()
+    compiled = outcome(field, data, True, fields)
+    executed = outcome(field, data, False, fields)
+    assert compiled == executed
+    assert peeked[:1] == peeked[1:] and (field != "peekingCreate" or peeked[0] == ("PeekingInfo", "dict", None))
