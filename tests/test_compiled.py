@@ -32,10 +32,11 @@ from gql_channels.testing import ActionCommunicator
 from .conftest import HUNG
 
 
-def compiled_of(consumer: Any) -> dict[str, set[str]]:
+def compiled_of(consumer: Any, plans: str = "compiled") -> dict[str, set[str]]:
+    """The actions each route's binding has compiled plans for (``plans``: its ``compiled`` or ``compiled_writes``)."""
     routes = consumer.compiled_routes
     return {
-        entry.route: {plan.operation.action for plan in routes.binding(entry.resource).compiled.values()}
+        entry.route: {plan.operation.action for plan in getattr(routes.binding(entry.resource), plans).values()}
         for entry in routes.table.entries()
     }
 

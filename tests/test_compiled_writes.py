@@ -39,14 +39,11 @@ from gql_channels.execution import execute_compiled_write, execute_sync
 from gql_channels.testing import ActionCommunicator
 
 from .conftest import HUNG
+from .test_compiled import compiled_of
 
 
 def compiled_writes_of(consumer: Any) -> dict[str, set[str]]:
-    routes = consumer.compiled_routes
-    return {
-        entry.route: {plan.operation.action for plan in routes.binding(entry.resource).compiled_writes.values()}
-        for entry in routes.table.entries()
-    }
+    return compiled_of(consumer, "compiled_writes")
 
 
 def test_the_example_compiles_its_plain_writes() -> None:
