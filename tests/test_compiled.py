@@ -186,10 +186,10 @@ def test_text_and_boolean_columns_are_read_as_graphql_writes_them() -> None:
 names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30)
 
 
-def refused_differences(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """The differences "compare" refused (each logged as the cause of a 500)."""
+def refused_differences(caplog: pytest.LogCaptureFixture, plan: str = "read") -> list[str]:
+    """The differences "compare" refused (each logged as the cause of a 500) for a compiled ``plan``: read or write."""
     causes = [str(record.exc_info[1]) for record in caplog.records if record.exc_info]
-    return [cause for cause in causes if "compiled read" in cause]
+    return [cause for cause in causes if f"compiled {plan}" in cause]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -39,7 +39,7 @@ from gql_channels.execution import execute_compiled_write, execute_sync
 from gql_channels.testing import ActionCommunicator
 
 from .conftest import HUNG
-from .test_compiled import compiled_of
+from .test_compiled import compiled_of, refused_differences
 
 
 def compiled_writes_of(consumer: Any) -> dict[str, set[str]]:
@@ -160,12 +160,6 @@ names = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, ma
 logins = st.sampled_from([None, "2026-01-02T03:04:05Z", "2026-06-30T23:59:59.999999+02:00"])
 
 
-def refused_differences(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """The differences "compare" refused (each logged as the cause of a 500)."""
-    causes = [str(record.exc_info[1]) for record in caplog.records if record.exc_info]
-    return [cause for cause in causes if "compiled write" in cause]
-
-
 @pytest.mark.django_db(transaction=True)
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
@@ -201,7 +195,7 @@ async def test_compiled_writes_answer_what_execution_answers(
             left = await sync_to_async(list)(User.objects.values_list("pk", flat=True))
             for pk in left[:1]:
                 assert (await client.request("destroy", f"users/{pk}/", timeout=HUNG))["status"] == 204
-    assert refused_differences(caplog) == []
+    assert refused_differences(caplog, "write") == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -222,7 +216,7 @@ async def test_a_difference_is_refused(settings: Any, caplog: pytest.LogCaptureF
             async with ActionCommunicator(UserConsumer.as_asgi(), "/ws/") as client:
                 reply = await client.request("create", "users/", {"username": "ada", "first_name": "Ada"}, timeout=HUNG)
         assert reply["status"] == 500
-        assert refused_differences(caplog)
+        assert refused_differences(caplog, "write")
         assert not await User.objects.filter(username="ada").aexists()  # refused inside the write's transaction
     finally:
         object.__setattr__(plan, "reads", reads)
@@ -284,7 +278,7 @@ async def test_the_examples_compiled_writes_answer_what_execution_answers(
             assert (await client.request("partial_update", route, {"title": "t"}, timeout=HUNG))["status"] == 200
             assert (await client.request("update", route, {"title": "u", "content": "c"}, timeout=HUNG))["status"] == 200
             assert (await client.request("destroy", route, timeout=HUNG))["status"] == 204
-    assert refused_differences(caplog) == []
+    assert refused_differences(caplog, "write") == []
     assert not await Article.objects.aexists()
 
 
