@@ -122,12 +122,12 @@ class CompiledWrite:
 
     def _item(self, returned: Any, info: Any) -> dict[str, Any] | None:
         """``returned`` read plainly, or ``None`` where only graphql-core's completion says what it is."""
-        if returned is None or (self.is_type_of is not None and self.is_type_of(returned, info) is not True):
-            return None
-        if self.typename is not None:
-            return {"__typename": self.typename}
         item: dict[str, Any] = {}
         try:
+            if returned is None or (self.is_type_of is not None and self.is_type_of(returned, info) is not True):
+                return None
+            if self.typename is not None:
+                return {"__typename": self.typename}
             for read in self.reads:
                 value = read.read(returned, None)
                 if value is None:
