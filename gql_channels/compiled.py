@@ -133,7 +133,7 @@ class CompiledRead:
                 return ExecutionResult(data=None, errors=coerced)
         else:
             coerced, kwargs = remembered
-        info = root.info(schema, self.field, coerced, context)
+        info = root.info(schema, self.field, root.resolve_info(coerced, context))
         try:
             if remembered is None:
                 kwargs = root.convert(schema, self.conversion, coerced, info)

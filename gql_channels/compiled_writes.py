@@ -105,19 +105,20 @@ class CompiledWrite:
         coerced = root.coerce(schema, variables)
         if isinstance(coerced, list):
             return ExecutionResult(data=None, errors=coerced), None
+        raw_info = root.resolve_info(coerced, context)
         try:
             # As the execution runs a write selecting plain columns (``Operation.needs_optimizer``).
             with DjangoOptimizerExtension.disabled():
                 if self.field.extensions:  # Strawberry's resolver: arguments, extensions, then the field's own
                     resolve = root.field_def.resolve
                     assert resolve is not None, "Strawberry gives every field its resolver"
-                    returned = resolve(None, root.resolve_info(coerced, context), **root.values(coerced))
+                    returned = resolve(None, raw_info, **root.values(coerced))
                 else:
-                    info = root.info(schema, self.field, coerced, context)
+                    info = root.info(schema, self.field, raw_info)
                     returned = self.field.get_result(None, info, [], root.convert(schema, self.conversion, coerced, info))
         except Exception as error:  # noqa: BLE001 - reported as the execution would: an error with its cause
             return failed(root, error), None
-        data = self._item(returned, root.resolve_info(coerced, context))
+        data = self._item(returned, raw_info)
         return (ExecutionResult(data={RESULT: data}, errors=None) if data is not None else None), returned
 
     def _item(self, returned: Any, info: Any) -> dict[str, Any] | None:

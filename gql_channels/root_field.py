@@ -55,9 +55,10 @@ class RootField:
         """The variables as graphql-core's ``Executor.build`` coerces them, or their errors."""
         return get_variable_values(schema._schema, self.definition.variable_definitions or (), variables, max_errors=50)
 
-    def info(self, schema: Schema, field: StrawberryField, coerced: VariableValues, context: Any) -> Info:
-        """Strawberry's info of the root field, for these variables and this context (``config.info_class``)."""
-        return schema.config.info_class(_raw_info=self.resolve_info(coerced, context), _field=field)
+    @staticmethod
+    def info(schema: Schema, field: StrawberryField, resolve_info: GraphQLResolveInfo) -> Info:
+        """Strawberry's info of the root field around ``resolve_info`` (the schema's ``config.info_class``)."""
+        return schema.config.info_class(_raw_info=resolve_info, _field=field)
 
     def resolve_info(self, coerced: VariableValues, context: Any) -> GraphQLResolveInfo:
         """graphql-core's resolve info as Strawberry's executor builds it (the variables a plain dict)."""
