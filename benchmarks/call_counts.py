@@ -5,10 +5,11 @@ interleaved rounds. The messages and seed of ``legacy_vs_drf.py``, in-process th
 ``WebsocketCommunicator``; cProfile counts the calls of the event loop's thread ("loop", the
 communicator's own plumbing included, the same for all) and of asgiref's worker threads while they
 run a call ("database thread"). ``--dcrf``: the DCRF dialect, the example's ``/ws/articles/`` consumer
-vs djangochannelsrestframework 1.3.0's. The profiled milliseconds beside them are cProfile's, inflated
+vs djangochannelsrestframework 1.3.0's. ``--http``: GraphQL POSTs of the list page query, the example's
+ASGI application vs plain Strawberry's router over the same schema. The profiled milliseconds beside them are cProfile's, inflated
 by it and by whatever else the machine runs: read them as shares, not speeds.
 
-    .venv/bin/python benchmarks/call_counts.py [list retrieve create] [--messages 500] [--dcrf]
+    .venv/bin/python benchmarks/call_counts.py [list retrieve create] [--messages 500] [--dcrf | --http]
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from benchmarks.harness import run
 from benchmarks.server_profile import ThreadProfiles
 
 KINDS = ("list", "retrieve", "create")
+HEADER = f"{'contender':28s} {'message':9s} {'loop calls':>10s} {'db thread calls':>15s} {'all':>6s}   profiled ms loop + thread"
 
 
 def per_message(profile: Any, n: int) -> tuple[float, float]:
@@ -56,27 +58,39 @@ async def count(kinds: list[str], n: int, rows: int, dialect: str) -> None:
         else (("gql", LegacyConsumer), ("drf", DrfConsumer), ("cfloor", FloorConsumer))
     )
     messages = bench.Messages(rows)
-    print(f"{'contender':28s} {'message':9s} {'loop calls':>10s} {'db thread calls':>15s} {'all':>6s}   profiled ms loop + thread")
+    print(HEADER)
     for kind in kinds:
         for who, consumer in contenders:
             client = WebsocketCommunicator(consumer.as_asgi(), "/ws/")
             assert (await client.connect())[0], f"{consumer.__name__} refused the handshake"
-            batch = bench.communicator_batch(client, kind, messages, dialect)
-            await batch(max(1, n // 10))  # warm-up: plans built, connections open
-            profiles = ThreadProfiles()
-            profiles.start()
-            try:
-                await batch(n)
-            finally:
-                profiles.finish()
+            await report(who, kind, bench.communicator_batch(client, kind, messages, dialect), n)
             await client.disconnect()
-            loop_calls, loop_ms = per_message(profiles.main, n)
-            thread_calls, thread_ms = per_message(list(profiles.threads.values()), n)
-            print(
-                f"{bench.SHORT[who]:28s} {kind:9s} {loop_calls:10.0f} {thread_calls:15.0f} {loop_calls + thread_calls:6.0f}"
-                f"   {loop_ms:.2f} + {thread_ms:.2f}",
-                flush=True,
-            )
+
+
+async def count_http(n: int) -> None:
+    from example_project.asgi import application
+
+    print(HEADER)
+    for who, app in (("gql", application), ("plain", bench.plain_strawberry_app())):
+        await report(who, "POST", bench.asgi_http_batch(app), n)
+
+
+async def report(who: str, kind: str, batch: Any, n: int) -> None:
+    """Profile ``n`` messages of ``batch`` after a warm-up (plans built, connections open); print a row."""
+    await batch(max(1, n // 10))
+    profiles = ThreadProfiles()
+    profiles.start()
+    try:
+        await batch(n)
+    finally:
+        profiles.finish()
+    loop_calls, loop_ms = per_message(profiles.main, n)
+    thread_calls, thread_ms = per_message(list(profiles.threads.values()), n)
+    print(
+        f"{bench.SHORT[who]:28s} {kind:9s} {loop_calls:10.0f} {thread_calls:15.0f} {loop_calls + thread_calls:6.0f}"
+        f"   {loop_ms:.2f} + {thread_ms:.2f}",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -85,6 +99,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--dcrf", action="store_true", help="the DCRF dialect: the example's /ws/articles/ vs DCRF 1.3.0")
+    parser.add_argument("--http", action="store_true", help="GraphQL POSTs: the example vs plain Strawberry")
     args = parser.parse_args()
     kinds = args.kinds or list(KINDS)
     if set(kinds) - set(KINDS):
@@ -92,7 +107,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="call_counts-") as tmp:
         bench.configure(Path(tmp) / "bench.sqlite3")
         bench.seed(args.rows)
-        run(count(kinds, args.messages, args.rows, "dcrf" if args.dcrf else "rfc"))
+        if args.http:
+            run(count_http(args.messages))
+        else:
+            run(count(kinds, args.messages, args.rows, "dcrf" if args.dcrf else "rfc"))
 
 
 if __name__ == "__main__":

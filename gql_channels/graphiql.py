@@ -31,12 +31,12 @@ from typing import Any
 from urllib.parse import quote
 
 from channels.exceptions import StopConsumer
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
+from cross_web import HTTPException
 from django.core.exceptions import ImproperlyConfigured
 from strawberry.channels import GraphQLHTTPConsumer
 from strawberry.channels.handlers.http_handler import ChannelsRequest, ChannelsResponse
-from strawberry.http import GraphQLRequestData
-from strawberry.http.parse_content_type import parse_content_type
 
 from gql_channels.settings import gql_channels_settings
 
@@ -184,13 +184,34 @@ class GraphiQLHTTPConsumer(GraphQLHTTPConsumer):
     #: Body bytes received so far.
     _received = 0
 
+    #: Give every request a channel of its own on the layer, as Channels does, for code that reads
+    #: ``consumer.channel_name``. Off: Channels reads a consumer's channel only between messages it
+    #: dispatches, so nothing sent to it arrives before the response is out (nor during a stream).
+    channel_per_request = False
+
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """Refuse a declared length over the limit before reading any of the body."""
+        """Refuse a declared length over the limit before reading any of the body.
+
+        Channels gives each consumer a channel and listens to it beside the client: for HTTP, a channel
+        nothing can await (see ``channel_per_request``) that cost about 140 Python calls per request on
+        the in-memory layer and a receive on the shared Redis loop on channels-redis. Without it the
+        layer stays at hand: a resolver can still send and group_send.
+        """
         limit = gql_channels_settings()["MAX_HTTP_BODY_SIZE"]
         if _declared_length(scope) > limit:
             await _refuse_too_large(send, limit)
             return
-        await super().__call__(scope, receive, send)
+        if self.channel_per_request:
+            await super().__call__(scope, receive, send)
+            return
+        # Channels' AsyncConsumer.__call__ as it runs without a layer, the layer set all the same.
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.base_send = send
+        try:
+            await await_many_dispatch([receive], self.dispatch)
+        except StopConsumer:
+            pass
 
     async def http_request(self, message: dict[str, Any]) -> None:
         """Channels' buffering of the body, stopped once it grows past the limit (chunked bodies declare none)."""
@@ -202,30 +223,25 @@ class GraphiQLHTTPConsumer(GraphQLHTTPConsumer):
             raise StopConsumer
         await super().http_request(message)
 
-    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData | list[GraphQLRequestData]:
-        """Strawberry's parsing, once a JSON body is known to hold a request (or a batch of them).
+    async def handle(self, body: bytes) -> None:
+        """Keep the body: ``parse_json`` checks what it holds, not a GET's ``variables`` or a form field."""
+        self._body = body
+        await super().handle(body)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Strawberry's parsing, and a request body must hold a request (or a batch of them).
 
         Strawberry calls ``.get("query")`` on whatever the body decodes to, so ``null`` or ``1`` were
-        500s with a traceback. The body is decoded once: Strawberry's own parsing gets it back from
-        ``decode_json``.
+        500s with a traceback.
         """
-        content_type, _ = parse_content_type(request.content_type or "")
-        if request.method == "POST" and "application/json" in content_type:
-            body = await request.get_body()
-            data = self.parse_json(body)
-            if not all(isinstance(operation, dict) for operation in (data if isinstance(data, list) else [data])):
-                raise HTTPException(
-                    400, 'A GraphQL request body must be a JSON object, {"query": ...} (a batch: a list of them).'
-                )
-            self._decoded_body = (body, data)
-        return await super().parse_http_body(request)
-
-    def decode_json(self, data: str | bytes) -> object:
-        """The body ``parse_http_body`` decoded already, else ``data`` decoded."""
-        decoded = getattr(self, "_decoded_body", None)
-        if decoded is not None and decoded[0] is data:
-            return decoded[1]
-        return super().decode_json(data)
+        decoded = super().parse_json(data)
+        if data is getattr(self, "_body", None) and not all(
+            isinstance(operation, dict) for operation in (decoded if isinstance(decoded, list) else [decoded])
+        ):
+            raise HTTPException(
+                400, 'A GraphQL request body must be a JSON object, {"query": ...} (a batch: a list of them).'
+            )
+        return decoded
 
     async def render_graphql_ide(self, request: ChannelsRequest) -> ChannelsResponse:
         """Render our page, with assets under ``<this path>/assets/`` (see ``GraphiQLAssets``)."""
