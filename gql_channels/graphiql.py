@@ -23,11 +23,12 @@ import hashlib
 import json
 import shutil
 import subprocess
+from collections.abc import Sequence
 from functools import cache
 from html import escape
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from channels.exceptions import StopConsumer
@@ -39,6 +40,9 @@ from strawberry.channels import GraphQLHTTPConsumer
 from strawberry.channels.handlers.http_handler import ChannelsRequest, ChannelsResponse
 
 from gql_channels.settings import gql_channels_settings
+
+if TYPE_CHECKING:
+    from contextlib import _AsyncGeneratorContextManager  # what Strawberry's asynccontextmanager returns
 
 __all__ = ["CSP", "GraphiQLAssets", "GraphiQLHTTPConsumer", "assets_dir", "install_assets"]
 
@@ -212,6 +216,17 @@ class GraphiQLHTTPConsumer(GraphQLHTTPConsumer):
             await await_many_dispatch([receive], self.dispatch)
         except StopConsumer:
             pass
+
+    def listen_to_channel(
+        self, type: str, *, timeout: float | None = None, groups: Sequence[str] = ()  # noqa: A002 - Strawberry's name
+    ) -> _AsyncGeneratorContextManager[Any, None]:
+        """Strawberry's, refused where it would only wait (for its timeout, or for ever): without a channel."""
+        if not hasattr(self, "channel_name"):
+            raise RuntimeError(
+                "A GraphQL HTTP request has no channel to listen to (Channels would read one only after "
+                "the response): subscribe over a WebSocket (graphql-transport-ws)."
+            )
+        return super().listen_to_channel(type, timeout=timeout, groups=groups)
 
     async def http_request(self, message: dict[str, Any]) -> None:
         """Channels' buffering of the body, stopped once it grows past the limit (chunked bodies declare none)."""

@@ -52,6 +52,12 @@ class Subscription:
             yield number
 
     @strawberry.subscription
+    async def listen(self, info: Info) -> AsyncIterator[str]:
+        async with consumer(info).listen_to_channel("news.item") as messages:
+            async for message in messages:
+                yield message["text"]
+
+    @strawberry.subscription
     async def echo(self, info: Info) -> AsyncIterator[str]:
         """Awaits a message it sent to its own channel: one Channels would read after the response."""
         own = consumer(info)
@@ -118,3 +124,9 @@ async def test_a_message_to_the_channel_does_not_reach_the_request() -> None:
     """Why the channel is off by default: with Channels' own, the stream's message waits behind it."""
     body = await sse(ChannelPerRequest.as_asgi(schema=SCHEMA, subscription_protocols=SSE), "subscription { echo }")
     assert b"timed out" in body and b"over the layer" not in body, body
+
+
+async def test_listening_without_a_channel_says_why() -> None:
+    """Rather than waiting out its timeout (or for ever) for what cannot come."""
+    body = await sse(GraphiQLHTTPConsumer.as_asgi(schema=SCHEMA, subscription_protocols=SSE), "subscription { listen }")
+    assert b"no channel to listen to" in body and b"graphql-transport-ws" in body, body
