@@ -6,18 +6,24 @@ interleaved rounds. The messages and seed of ``legacy_vs_drf.py``, in-process th
 communicator's own plumbing included, the same for all) and of asgiref's worker threads while they
 run a call ("database thread"). ``--dcrf``: the DCRF dialect, the example's ``/ws/articles/`` consumer
 vs djangochannelsrestframework 1.3.0's. ``--http``: GraphQL POSTs of the list page query, the example's
-ASGI application vs plain Strawberry's router over the same schema. The profiled milliseconds beside them are cProfile's, inflated
-by it and by whatever else the machine runs: read them as shares, not speeds.
+ASGI application vs plain Strawberry's router over the same schema. ``--clients 20``: the messages
+from 20 communicators at once, as 20 sockets send them (the counts stay; the CPU time need not).
 
-    .venv/bin/python benchmarks/call_counts.py [list retrieve create] [--messages 500] [--dcrf | --http]
+The profiled milliseconds beside them are cProfile's, inflated by it and by whatever else the
+machine runs: read them as shares, not speeds. The last column, the process's CPU time per message
+of a second, unprofiled batch (the communicators' plumbing included), moves with the machine too.
+
+    .venv/bin/python benchmarks/call_counts.py [list retrieve create] [--messages 500] [--dcrf | --http] [--clients 1]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import pstats
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +34,10 @@ from benchmarks.harness import run
 from benchmarks.server_profile import ThreadProfiles
 
 KINDS = ("list", "retrieve", "create")
-HEADER = f"{'contender':28s} {'message':9s} {'loop calls':>10s} {'db thread calls':>15s} {'all':>6s}   profiled ms loop + thread"
+HEADER = (
+    f"{'contender':28s} {'message':9s} {'loop calls':>10s} {'db thread calls':>15s} {'all':>6s}"
+    "   profiled ms loop + thread   CPU ms unprofiled"
+)
 
 
 def per_message(profile: Any, n: int) -> tuple[float, float]:
@@ -44,7 +53,7 @@ def _merged(profiles: list[Any]) -> pstats.Stats:
     return stats
 
 
-async def count(kinds: list[str], n: int, rows: int, dialect: str) -> None:
+async def count(kinds: list[str], n: int, rows: int, dialect: str, clients: int) -> None:
     from channels.testing import WebsocketCommunicator
 
     from benchmarks.dcrf_app import DcrfArticleConsumer
@@ -61,10 +70,18 @@ async def count(kinds: list[str], n: int, rows: int, dialect: str) -> None:
     print(HEADER)
     for kind in kinds:
         for who, consumer in contenders:
-            client = WebsocketCommunicator(consumer.as_asgi(), "/ws/")
-            assert (await client.connect())[0], f"{consumer.__name__} refused the handshake"
-            await report(who, kind, bench.communicator_batch(client, kind, messages, dialect), n)
-            await client.disconnect()
+            communicators = [WebsocketCommunicator(consumer.as_asgi(), "/ws/") for _ in range(clients)]
+            for communicator in communicators:
+                assert (await communicator.connect())[0], f"{consumer.__name__} refused the handshake"
+            batches = [bench.communicator_batch(communicator, kind, messages, dialect) for communicator in communicators]
+
+            async def batch(total: int, batches: list[Any] = batches) -> None:
+                """``total`` messages shared by the clients, all of them in flight at once."""
+                await asyncio.gather(*(one(max(1, total // clients)) for one in batches))
+
+            await report(who, kind, batch, n - n % clients)
+            for communicator in communicators:
+                await communicator.disconnect()
 
 
 async def count_http(n: int) -> None:
@@ -76,7 +93,7 @@ async def count_http(n: int) -> None:
 
 
 async def report(who: str, kind: str, batch: Any, n: int) -> None:
-    """Profile ``n`` messages of ``batch`` after a warm-up (plans built, connections open); print a row."""
+    """Profile ``n`` messages of ``batch`` after a warm-up (plans built, connections open), time ``n`` more; a row."""
     await batch(max(1, n // 10))
     profiles = ThreadProfiles()
     profiles.start()
@@ -84,11 +101,14 @@ async def report(who: str, kind: str, batch: Any, n: int) -> None:
         await batch(n)
     finally:
         profiles.finish()
+    started = time.process_time()
+    await batch(n)
+    cpu_ms = (time.process_time() - started) / n * 1e3
     loop_calls, loop_ms = per_message(profiles.main, n)
     thread_calls, thread_ms = per_message(list(profiles.threads.values()), n)
     print(
         f"{bench.SHORT[who]:28s} {kind:9s} {loop_calls:10.0f} {thread_calls:15.0f} {loop_calls + thread_calls:6.0f}"
-        f"   {loop_ms:.2f} + {thread_ms:.2f}",
+        f"   {loop_ms:.2f} + {thread_ms:.2f}   {cpu_ms:.3f}",
         flush=True,
     )
 
@@ -100,6 +120,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--dcrf", action="store_true", help="the DCRF dialect: the example's /ws/articles/ vs DCRF 1.3.0")
     parser.add_argument("--http", action="store_true", help="GraphQL POSTs: the example vs plain Strawberry")
+    parser.add_argument("--clients", type=int, default=1, help="legacy messages from this many communicators at once")
     args = parser.parse_args()
     kinds = args.kinds or list(KINDS)
     if set(kinds) - set(KINDS):
@@ -110,7 +131,7 @@ def main() -> None:
         if args.http:
             run(count_http(args.messages))
         else:
-            run(count(kinds, args.messages, args.rows, "dcrf" if args.dcrf else "rfc"))
+            run(count(kinds, args.messages, args.rows, "dcrf" if args.dcrf else "rfc", args.clients))
 
 
 if __name__ == "__main__":
