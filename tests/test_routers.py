@@ -155,6 +155,15 @@ async def test_a_batch_of_non_objects_is_a_400(body: bytes) -> None:
     assert json.loads(served["body"]) == [{"data": {"__typename": "Query"}}] * 2
 
 
+@pytest.mark.parametrize(("variables", "status"), [("null", 200), ("1", 400), ("%7B%7D", 200)])
+async def test_a_get_requests_variables_are_strawberrys_to_judge(variables: str, status: int) -> None:
+    """The JSON-object check is the body's: a GET's ``variables`` parse as Strawberry parses them."""
+    path = f"/graphql/?query=%7B__typename%7D&variables={variables}"
+    response = await HttpCommunicator(APP, "GET", path, headers=[(b"accept", b"application/json")]).get_response()
+    assert response["status"] == status, response
+    assert b"must be a JSON object" not in response["body"]
+
+
 async def test_graphiql_is_served_only_when_asked() -> None:
     page = [(b"accept", b"text/html")]
     off = await HttpCommunicator(APP, "GET", "/graphql/", headers=page).get_response()
