@@ -125,6 +125,8 @@ def main() -> None:
     kinds = args.kinds or list(KINDS)
     if set(kinds) - set(KINDS):
         parser.error(f"choose from {', '.join(KINDS)}")
+    if not 1 <= args.clients <= args.messages or (args.http and args.clients != 1):
+        parser.error("--clients: 1 to --messages legacy communicators (GraphQL POSTs are sent one at a time)")
     with tempfile.TemporaryDirectory(prefix="call_counts-") as tmp:
         bench.configure(Path(tmp) / "bench.sqlite3")
         bench.seed(args.rows)
